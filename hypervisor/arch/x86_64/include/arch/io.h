@@ -1,0 +1,53 @@
+/* Port I/O and small CPU primitives used by arch code (Intel SDM Vol 2). */
+#ifndef ARCH_IO_H
+#define ARCH_IO_H
+
+#include <mica/types.h>
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+
+static inline uint32_t mmio_read32(volatile void *addr)
+{
+    return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write32(volatile void *addr, uint32_t v)
+{
+    *(volatile uint32_t *)addr = v;
+}
+
+#endif /* ARCH_IO_H */

@@ -1,0 +1,105 @@
+/* The hypervisor console: printk with log levels on the serial line. */
+#include <arch/platform.h>
+#include <mica/console.h>
+#include <mica/errno.h>
+#include <mica/printf.h>
+#include <mica/string.h>
+
+static enum log_level log_threshold = LOG_INFO;
+static bool serial_enabled = true;
+
+void console_init(void)
+{
+    serial_init();
+}
+
+static void console_putc(char c)
+{
+    if (!serial_enabled)
+        return;
+    if (c == '\n')
+        serial_putc('\r');
+    serial_putc(c);
+}
+
+void console_write(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        console_putc(s[i]);
+}
+
+void vprintk_level(enum log_level level, const char *fmt, va_list ap)
+{
+    char buf[512];
+    int n;
+
+    if (level > log_threshold)
+        return;
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(buf)) {
+        /* Say so rather than silently cutting the message. */
+        console_write(buf, sizeof(buf) - 1);
+        static const char more[] = " [...message truncated]\n";
+        console_write(more, sizeof(more) - 1);
+        return;
+    }
+    console_write(buf, (size_t)n);
+}
+
+void printk_level(enum log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintk_level(level, fmt, ap);
+    va_end(ap);
+}
+
+int console_set_loglvl(const char *value)
+{
+    static const struct {
+        const char *name;
+        enum log_level level;
+    } levels[] = {
+        {"none", LOG_ERR}, /* errors always reach the console */
+        {"error", LOG_ERR}, {"warning", LOG_WARN}, {"info", LOG_INFO},
+        {"debug", LOG_DEBUG}, {"all", LOG_DEBUG},
+    };
+    /* Xen allows "level/rate-limited-level"; mica has no rate limiting, so the part
+       after '/' is accepted and ignored. */
+    size_t len = strlen(value);
+    const char *slash = strchr(value, '/');
+    if (slash)
+        len = (size_t)(slash - value);
+    for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+        if (strlen(levels[i].name) == len && !strncmp(levels[i].name, value, len)) {
+            log_threshold = levels[i].level;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+int console_set_devices(const char *value)
+{
+    bool serial = false;
+    int rc = 0;
+    const char *p = value;
+
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 4 && !strncmp(p, "com1", 4))
+            serial = true;
+        else if (len == 4 && !strncmp(p, "none", 4))
+            ;
+        else
+            rc = -EINVAL;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    serial_enabled = rc ? true : serial;
+    return rc;
+}
