@@ -1,0 +1,51 @@
+# Host unit tests (Check) for the hypervisor's portable code.
+#
+#   make unit-tests     build $(BUILD)/tests/unit/test_<name> for every tests/unit/test_<name>.c
+#
+# Each test links the hypervisor sources it exercises, compiled for the host with
+# tests/unit/hv_rename.h forced in (memcpy -> hv_memcpy, ...) so they do not clash
+# with libc. Each executable runs its own Check suite and exits non-zero on failure.
+
+UNIT_OUT := $(BUILD)/tests/unit
+UNIT_HOSTCC ?= gcc
+
+# The hypervisor sources each test needs (paths under hypervisor/).
+UNIT_SRCS_string     := lib/string.c
+UNIT_SRCS_printf     := lib/vsnprintf.c lib/string.c
+UNIT_SRCS_cmdline    := common/cmdline.c lib/string.c
+UNIT_SRCS_memmap     := common/memmap.c lib/string.c
+UNIT_SRCS_page_alloc := common/page_alloc.c lib/string.c
+
+UNIT_NAMES ?= $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(addprefix $(UNIT_OUT)/test_,$(UNIT_NAMES))
+
+# Evaluated once, and only when a unit-test rule needs them.
+UNIT_SAN = $(eval UNIT_SAN := $(shell echo 'int main(void){return 0;}' | \
+    $(UNIT_HOSTCC) -fsanitize=address,undefined -x c - -o /dev/null 2>/dev/null && \
+    echo -fsanitize=address,undefined -fno-sanitize-recover=undefined))$(UNIT_SAN)
+UNIT_CHECK_CFLAGS = $(eval UNIT_CHECK_CFLAGS := $(shell pkg-config --cflags check))$(UNIT_CHECK_CFLAGS)
+UNIT_CHECK_LIBS = $(eval UNIT_CHECK_LIBS := $(shell pkg-config --libs check))$(UNIT_CHECK_LIBS)
+
+UNIT_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra $(WERROR) \
+    -Ihypervisor/include $(XEN_IFACE) $(UNIT_SAN) -MMD -MP
+
+.PHONY: unit-tests
+unit-tests: $(UNIT_BINS)
+
+# Hypervisor sources, renamed for the host.
+$(UNIT_OUT)/hv/%.o: hypervisor/%.c tests/unit/hv_rename.h
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -include tests/unit/hv_rename.h -c $< -o $@
+
+$(UNIT_OUT)/test_%.o: tests/unit/test_%.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) $(UNIT_CHECK_CFLAGS) -Itests/unit -c $< -o $@
+
+# One link rule per test: its own object plus the hypervisor sources it lists.
+define UNIT_LINK_RULE
+$(UNIT_OUT)/test_$(1): $(UNIT_OUT)/test_$(1).o $(patsubst %.c,$(UNIT_OUT)/hv/%.o,$(UNIT_SRCS_$(1)))
+	$$(UNIT_HOSTCC) $$(UNIT_SAN) $$^ $$(UNIT_CHECK_LIBS) -o $$@
+endef
+$(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
+
+-include $(wildcard $(UNIT_OUT)/*.d $(UNIT_OUT)/hv/*/*.d)
