@@ -153,12 +153,14 @@ boot_stack_top:
 
     .section .text.entry, "ax"
     .code64
+    .type   start64, @function
 start64:
     lea     cpu0_stack_top(%rip), %rsp
     xor     %ebp, %ebp
     /* %rdi still holds the multiboot info's physical address. */
     call    start_mica
     ud2
+    .size   start64, . - start64
 
     .section .bss.page_aligned, "aw", @nobits
     .balign 4096

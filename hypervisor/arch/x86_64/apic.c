@@ -1,0 +1,162 @@
+/*
+ * Local APIC (xAPIC MMIO, Intel SDM Vol 3A ch. 10), its timer, the I/O APICs (82093AA
+ * datasheet) and the legacy 8259 PICs, which mica keeps fully masked.
+ */
+#include <arch/acpi.h>
+#include <arch/cpu.h>
+#include <arch/io.h>
+#include <arch/paging.h>
+#include <arch/time.h>
+#include <arch/traps.h>
+#include <mica/console.h>
+#include <mica/panic.h>
+
+#define LAPIC_ID 0x20
+#define LAPIC_VERSION 0x30
+#define LAPIC_TPR 0x80
+#define LAPIC_EOI 0xb0
+#define LAPIC_SVR 0xf0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LAPIC_LVT_ERROR 0x370
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CURRENT 0x390
+#define LAPIC_TIMER_DIVIDE 0x3e0
+#define LVT_MASKED (1u << 16)
+#define SVR_ENABLE (1u << 8)
+#define TIMER_DIVIDE_16 0x3
+#define APIC_BASE_ENABLE (1UL << 11)
+
+#define IOAPIC_REGSEL 0x00
+#define IOAPIC_WINDOW 0x10
+#define IOAPIC_REG_VERSION 0x01
+#define IOAPIC_REDIR_LO(pin) (0x10 + 2 * (pin))
+#define IOAPIC_REDIR_MASKED (1u << 16)
+
+static volatile uint8_t *lapic;
+static uint64_t lapic_timer_khz; /* LAPIC timer ticks per ms, after the divider */
+static timer_handler_t timer_fn;
+
+static uint32_t lapic_read(unsigned int reg)
+{
+    return mmio_read32(lapic + reg);
+}
+
+static void lapic_write(unsigned int reg, uint32_t v)
+{
+    mmio_write32(lapic + reg, v);
+}
+
+void lapic_eoi(void)
+{
+    lapic_write(LAPIC_EOI, 0);
+}
+
+static void timer_interrupt(struct cpu_regs *regs)
+{
+    timer_handler_t fn = timer_fn;
+    lapic_eoi();
+    if (fn)
+        fn();
+}
+
+static void spurious_interrupt(struct cpu_regs *regs)
+{
+    /* No EOI for spurious interrupts (SDM Vol 3A §10.9). */
+}
+
+static void pic_mask_all(void)
+{
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+}
+
+static void lapic_init(paddr_t lapic_pa)
+{
+    lapic = ioremap(lapic_pa, PAGE_SIZE);
+    if (!lapic)
+        panic("cannot map the local APIC at %#lx", lapic_pa);
+    wrmsr(MSR_APIC_BASE, (rdmsr(MSR_APIC_BASE) & 0xfff) | lapic_pa | APIC_BASE_ENABLE);
+    lapic_write(LAPIC_TPR, 0);
+    lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+    lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
+    lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+    lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_16);
+    lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
+    set_irq_handler(TIMER_VECTOR, timer_interrupt);
+    set_irq_handler(SPURIOUS_VECTOR, spurious_interrupt);
+}
+
+/* Count LAPIC timer ticks over 5 ms of (already calibrated) TSC time. */
+static void lapic_timer_calibrate(void)
+{
+    const uint64_t ms = 5;
+    uint64_t end = rdtsc() + tsc_khz * ms;
+
+    lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+    while (rdtsc() < end)
+        cpu_relax();
+    uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);
+    lapic_write(LAPIC_TIMER_INIT, 0);
+    lapic_timer_khz = (0xffffffffULL - left) / ms;
+    if (!lapic_timer_khz)
+        panic("LAPIC timer calibration failed (no ticks in %lu ms)", ms);
+}
+
+void lapic_timer_oneshot(uint64_t delta_ns, timer_handler_t fn)
+{
+    uint64_t ticks;
+
+    timer_fn = fn;
+    if (!delta_ns) {
+        lapic_write(LAPIC_TIMER_INIT, 0);
+        return;
+    }
+    ticks = (delta_ns * lapic_timer_khz + 999999) / 1000000;
+    if (ticks > 0xffffffff)
+        ticks = 0xffffffff; /* a shorter one-shot; the handler re-arms */
+    lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR); /* one-shot, unmasked */
+    lapic_write(LAPIC_TIMER_INIT, ticks ? (uint32_t)ticks : 1);
+}
+
+static uint32_t ioapic_read(volatile uint8_t *base, uint32_t reg)
+{
+    mmio_write32(base + IOAPIC_REGSEL, reg);
+    return mmio_read32(base + IOAPIC_WINDOW);
+}
+
+static void ioapic_write(volatile uint8_t *base, uint32_t reg, uint32_t v)
+{
+    mmio_write32(base + IOAPIC_REGSEL, reg);
+    mmio_write32(base + IOAPIC_WINDOW, v);
+}
+
+unsigned int ioapic_mask_all(const struct acpi_madt_info *madt)
+{
+    unsigned int masked = 0;
+
+    for (unsigned int i = 0; i < madt->nr_ioapics; i++) {
+        volatile uint8_t *base = ioremap(madt->ioapic[i].address, PAGE_SIZE);
+        if (!base)
+            panic("cannot map I/O APIC %u at %#lx", i, madt->ioapic[i].address);
+        unsigned int pins = ((ioapic_read(base, IOAPIC_REG_VERSION) >> 16) & 0xff) + 1;
+        for (unsigned int pin = 0; pin < pins; pin++)
+            ioapic_write(base, IOAPIC_REDIR_LO(pin), IOAPIC_REDIR_MASKED);
+        printk("mica: I/O APIC %u (id %u) at %#lx: GSIs %u-%u, all masked\n", i,
+               madt->ioapic[i].id, madt->ioapic[i].address, madt->ioapic[i].gsi_base,
+               madt->ioapic[i].gsi_base + pins - 1);
+        masked += pins;
+    }
+    return masked;
+}
+
+void time_init_lapic(paddr_t lapic_pa)
+{
+    pic_mask_all();
+    lapic_init(lapic_pa);
+    lapic_timer_calibrate();
+    printk("mica: local APIC at %#lx, id %u, timer %lu kHz (after /16)\n", lapic_pa,
+           lapic_read(LAPIC_ID) >> 24, lapic_timer_khz);
+}

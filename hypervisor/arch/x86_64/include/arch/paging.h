@@ -1,0 +1,46 @@
+/*
+ * The hypervisor's own page tables (4-level paging, Intel SDM Vol 3A §4.5): a direct map of
+ * machine memory, the image mapped with W^X permissions, and an ioremap area for MMIO.
+ */
+#ifndef ARCH_PAGING_H
+#define ARCH_PAGING_H
+
+#include <mica/types.h>
+
+#define _PAGE_PRESENT (1UL << 0)
+#define _PAGE_RW (1UL << 1)
+#define _PAGE_USER (1UL << 2)
+#define _PAGE_PWT (1UL << 3)
+#define _PAGE_PCD (1UL << 4)
+#define _PAGE_ACCESSED (1UL << 5)
+#define _PAGE_DIRTY (1UL << 6)
+#define _PAGE_PSE (1UL << 7)
+#define _PAGE_GLOBAL (1UL << 8)
+#define _PAGE_NX (1UL << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000UL
+
+/** Source of zeroed page-table frames: returns a machine address, or 0 when out of memory. */
+typedef paddr_t (*pt_frame_alloc_t)(void);
+
+/**
+ * Build and load the hypervisor's final page tables. @directmap_end (bytes) is the end of the
+ * machine address range to direct-map; at least 4 GiB is always mapped. Page-table frames
+ * come from @alloc, which later calls (ioremap) keep using until paging_set_allocator().
+ * Also turns on CR4.PGE and, where the CPU has it, CR4.SMEP.
+ */
+void paging_init(paddr_t directmap_end, pt_frame_alloc_t alloc);
+
+/** Replace the page-table frame source (once the frame allocator is up). */
+void paging_set_allocator(pt_frame_alloc_t alloc);
+
+/**
+ * Map @len bytes of MMIO at machine address @pa uncached (PCD|PWT) in the ioremap area.
+ * Returns the virtual address (same offset into the page as @pa), or NULL if the area or
+ * memory for page tables is exhausted.
+ */
+void *ioremap(paddr_t pa, size_t len);
+
+/** Machine address of the L4 table the hypervisor runs on (idle page tables). */
+paddr_t paging_idle_l4(void);
+
+#endif /* ARCH_PAGING_H */
