@@ -30,8 +30,8 @@ XEN_IFACE := -D__XEN_INTERFACE_VERSION__=0x00040e00
 all: hypervisor guest
 
 include hypervisor/hypervisor.mk
-include pvguest/pvguest.mk
-include tests/unit/unit.mk
+-include pvguest/pvguest.mk
+-include tests/unit/unit.mk
 
 deps:
 	@tools/deps.sh
