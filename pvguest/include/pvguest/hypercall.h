@@ -1,0 +1,56 @@
+/*
+ * Typed wrappers for the hypercalls the guest kernel uses, named as in Xen's
+ * public headers (HYPERVISOR_<name>). Each returns the hypervisor's result:
+ * 0 or a positive value on success, a negated Xen error code (xen/errno.h)
+ * on failure. Argument meanings are those of the cited Xen header.
+ */
+#ifndef PVGUEST_HYPERCALL_H
+#define PVGUEST_HYPERCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch/hypercall.h>
+#include <pvguest/xen.h>
+
+/** Console I/O (xen.h, CONSOLEIO_*): write or read `count` bytes at `buf`. */
+static inline long HYPERVISOR_console_io(int cmd, unsigned int count, const char *buf)
+{
+    return hypercall3(__HYPERVISOR_console_io, (unsigned long)cmd, count, (unsigned long)buf);
+}
+
+/** Version queries (version.h, XENVER_*); XENVER_version returns major << 16 | minor. */
+static inline long HYPERVISOR_xen_version(int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_xen_version, (unsigned long)cmd, (unsigned long)arg);
+}
+
+/** Scheduler operations (sched.h, SCHEDOP_*), e.g. SCHEDOP_shutdown with a sched_shutdown. */
+static inline long HYPERVISOR_sched_op(int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_sched_op, (unsigned long)cmd, (unsigned long)arg);
+}
+
+/**
+ * Replace the L1 entry that maps virtual address `va` with `pte` (a PTE with
+ * a machine frame number), flushing as `flags` says (xen.h, UVMF_*).
+ * On x86-64 the new PTE is one 64-bit argument.
+ */
+static inline long HYPERVISOR_update_va_mapping(unsigned long va, uint64_t pte, unsigned long flags)
+{
+    return hypercall3(__HYPERVISOR_update_va_mapping, va, pte, flags);
+}
+
+/** Memory reservation operations (memory.h, XENMEM_*). */
+static inline long HYPERVISOR_memory_op(unsigned int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_memory_op, cmd, (unsigned long)arg);
+}
+
+/** Enable or disable a VM assist (xen.h, VMASST_CMD_* and VMASST_TYPE_*). */
+static inline long HYPERVISOR_vm_assist(unsigned int cmd, unsigned int type)
+{
+    return hypercall2(__HYPERVISOR_vm_assist, cmd, type);
+}
+
+#endif /* PVGUEST_HYPERCALL_H */

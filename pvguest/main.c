@@ -1,0 +1,86 @@
+/*
+ * mica's PV guest kernel, first version: boots from start_info, reports what
+ * the hypervisor gave it, and shuts down with the reason its command line
+ * asks for (`shutdown=poweroff|reboot|crash`, poweroff by default).
+ *
+ * Every line starts with "pvguest: " so tests can find them in the
+ * hypervisor's console output.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arch/page.h>
+#include <pvguest/boot.h>
+#include <pvguest/cmdline.h>
+#include <pvguest/hypercall.h>
+#include <pvguest/shutdown.h>
+
+static void report_version(void)
+{
+    xen_extraversion_t extra = "";
+    long version = HYPERVISOR_xen_version(XENVER_version, NULL);
+
+    HYPERVISOR_xen_version(XENVER_extraversion, extra);
+    extra[sizeof(extra) - 1] = '\0';
+    if (version < 0) {
+        printf("pvguest: booted, xen_version failed: %ld\n", version);
+        return;
+    }
+    printf("pvguest: booted on Xen %ld.%ld%s (magic \"%.32s\", %s)\n", version >> 16,
+           version & 0xffff, extra, start_info->magic,
+           (start_info->flags & SIF_INITDOMAIN) ? "dom0" : "domU");
+}
+
+static void report_memory(void)
+{
+    const start_info_t *si = start_info;
+    const unsigned long *p2m = (const unsigned long *)si->mfn_list;
+    domid_t self = DOMID_SELF;
+
+    printf("pvguest: memory: %lu pages (%lu MiB)\n", si->nr_pages,
+           si->nr_pages >> (20 - PAGE_SHIFT));
+    if (si->nr_pages > 0)
+        printf("pvguest: p2m list at %#lx: pfn 0 -> mfn %#lx, pfn %#lx -> mfn %#lx\n", si->mfn_list,
+               p2m[0], si->nr_pages - 1, p2m[si->nr_pages - 1]);
+    printf("pvguest: page tables at %#lx (%lu frames), start_info at %p, flags %#" PRIx32 "\n",
+           si->pt_base, si->nr_pt_frames, (const void *)si, si->flags);
+
+    long cur = HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
+    long max = HYPERVISOR_memory_op(XENMEM_maximum_reservation, &self);
+    printf("pvguest: reservation: current %ld pages, maximum %ld pages\n", cur, max);
+}
+
+/* A little of everything newlib's printf and malloc do, so a broken FPU/SSE state shows. */
+static void check_newlib(void)
+{
+    char buf[64];
+    char *p = malloc(1000);
+
+    snprintf(buf, sizeof(buf), "%.3f %lld %s", 3.14159, -1234567890123LL, "ok");
+    printf("pvguest: newlib: \"%s\", malloc %s\n", buf, p ? "ok" : "failed");
+    free(p);
+}
+
+int main(void)
+{
+    char value[32];
+    unsigned int reason = SHUTDOWN_poweroff;
+
+    report_version();
+    printf("pvguest: cmdline \"%s\"\n", cmdline());
+    report_memory();
+    printf("pvguest: shared_info mapped at %p (machine address %#lx), wc_sec %" PRIu32 "\n",
+           (void *)HYPERVISOR_shared_info, start_info->shared_info, HYPERVISOR_shared_info->wc_sec);
+    check_newlib();
+
+    if (cmdline_get("shutdown", value, sizeof(value)) >= 0 &&
+        shutdown_reason_parse(value, &reason) < 0) {
+        printf("pvguest: unknown shutdown reason \"%s\", using poweroff\n", value);
+        reason = SHUTDOWN_poweroff;
+    }
+    printf("pvguest: shutting down (%s)\n", shutdown_reason_name(reason));
+    fflush(stdout);
+    guest_shutdown(reason);
+}

@@ -1,0 +1,98 @@
+# pvguest/pvguest.mk — the PV guest kernel and its boot library; included by
+# the top Makefile, which defines BUILD, CC, LD, WARNINGS and XEN_IFACE.
+#
+#   make guest          -> $(BUILD)/pvguest.elf (and $(BUILD)/pvguest/libpvboot.a)
+#
+# newlib is built once into $(BUILD)/newlib by tools/build-newlib.sh.
+#
+# Probe guests (tests/guests/) build with the same flags and link the same
+# library: objects $(BUILD)/tests/guests/%.o come from tests/guests/%.c or .S
+# by the rules below, and an image is linked with
+#   $(call pvguest_link,OUTPUT.elf,OBJECTS)
+# after listing $(PVGUEST_LINK_DEPS) as prerequisites. The probe provides
+# int main(void); see docs/pvguest.md.
+
+.PHONY: guest
+
+PVGUEST_OUT := $(BUILD)/pvguest
+NEWLIB_DIR := $(BUILD)/newlib
+NEWLIB_STAMP := $(NEWLIB_DIR)/.stamp
+PVGUEST_LDS := pvguest/arch/x86_64/pvguest.lds
+PVBOOT_LIB := $(PVGUEST_OUT)/libpvboot.a
+# Only Xen's public headers from /usr/include: a private directory with a
+# `xen` link keeps glibc's headers out of the guest's search path.
+PVGUEST_XEN_INC := $(PVGUEST_OUT)/include
+
+PVGUEST_CPPFLAGS := -nostdinc -isystem $(NEWLIB_DIR)/include \
+	-isystem $(shell $(CC) -print-file-name=include) \
+	-Ipvguest/include -Ipvguest/arch/x86_64/include -I$(PVGUEST_XEN_INC) \
+	$(XEN_IFACE) -MMD -MP
+# Top 2 GiB (-mcmodel=kernel); no red zone (the hypervisor may push a frame
+# on the kernel stack); SSE stays on for newlib (TOOLCHAIN.md).
+PVGUEST_CFLAGS := -std=gnu11 -O2 -g -mcmodel=kernel -mno-red-zone -fno-pic -fno-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
+	-ffunction-sections -fdata-sections $(WARNINGS)
+PVGUEST_ASFLAGS := -D__ASSEMBLY__ -g
+PVGUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --gc-sections \
+	--build-id=none -T $(PVGUEST_LDS)
+PVGUEST_LIBS := $(NEWLIB_DIR)/lib/libc.a $(NEWLIB_DIR)/lib/libm.a \
+	$(shell $(CC) -print-libgcc-file-name)
+
+# The boot library: entry, ELF notes, hypercall page, start_info, shared_info,
+# console, shutdown, command line, newlib system calls.
+PVBOOT_SRCS := \
+	pvguest/arch/x86_64/head.S \
+	pvguest/core/boot.c \
+	pvguest/core/cmdline.c \
+	pvguest/core/console.c \
+	pvguest/core/shared_info.c \
+	pvguest/core/shutdown.c \
+	pvguest/libc/syscalls.c
+
+# The guest kernel proper.
+PVGUEST_SRCS := \
+	pvguest/main.c
+
+pvguest_objs = $(patsubst pvguest/%,$(PVGUEST_OUT)/%.o,$(basename $(1)))
+PVBOOT_OBJS := $(call pvguest_objs,$(PVBOOT_SRCS))
+PVGUEST_OBJS := $(call pvguest_objs,$(PVGUEST_SRCS))
+
+# What every guest image's link depends on, and the link itself.
+PVGUEST_LINK_DEPS := $(PVBOOT_LIB) $(PVGUEST_LDS) $(NEWLIB_STAMP)
+pvguest_link = $(LD) $(PVGUEST_LDFLAGS) -o $(1) $(2) \
+	--start-group $(PVBOOT_LIB) $(PVGUEST_LIBS) --end-group
+
+guest: $(BUILD)/pvguest.elf
+
+$(BUILD)/pvguest.elf: $(PVGUEST_OBJS) $(PVGUEST_LINK_DEPS)
+	$(call pvguest_link,$@,$(PVGUEST_OBJS))
+
+$(PVBOOT_LIB): $(PVBOOT_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(NEWLIB_STAMP): tools/build-newlib.sh
+	tools/build-newlib.sh $(BUILD)
+	@touch $@
+
+$(PVGUEST_XEN_INC)/xen:
+	@mkdir -p $(@D)
+	ln -sfn /usr/include/xen $@
+
+$(PVGUEST_OUT)/%.o: pvguest/%.c | $(NEWLIB_STAMP) $(PVGUEST_XEN_INC)/xen
+	@mkdir -p $(@D)
+	$(CC) $(PVGUEST_CPPFLAGS) $(PVGUEST_CFLAGS) -c -o $@ $<
+
+$(PVGUEST_OUT)/%.o: pvguest/%.S | $(NEWLIB_STAMP) $(PVGUEST_XEN_INC)/xen
+	@mkdir -p $(@D)
+	$(CC) $(PVGUEST_CPPFLAGS) $(PVGUEST_ASFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/guests/%.o: tests/guests/%.c | $(NEWLIB_STAMP) $(PVGUEST_XEN_INC)/xen
+	@mkdir -p $(@D)
+	$(CC) $(PVGUEST_CPPFLAGS) $(PVGUEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/guests/%.o: tests/guests/%.S | $(NEWLIB_STAMP) $(PVGUEST_XEN_INC)/xen
+	@mkdir -p $(@D)
+	$(CC) $(PVGUEST_CPPFLAGS) $(PVGUEST_ASFLAGS) -c -o $@ $<
+
+-include $(PVBOOT_OBJS:.o=.d) $(PVGUEST_OBJS:.o=.d)
