@@ -52,6 +52,24 @@ static void report_memory(void)
     printf("pvguest: reservation: current %ld pages, maximum %ld pages\n", cur, max);
 }
 
+/*
+ * The read-only M2P table Xen maps for PV guests at MACH2PHYS_VIRT_START
+ * (arch-x86/xen-x86_64.h) must invert the p2m list. The line is printed in
+ * two parts so that a fault on the read leaves a visible half line.
+ */
+static void check_m2p(void)
+{
+    const unsigned long *p2m = (const unsigned long *)start_info->mfn_list;
+    unsigned long last = start_info->nr_pages - 1;
+
+    printf("pvguest: m2p at %#lx: ", (unsigned long)MACH2PHYS_VIRT_START);
+    fflush(stdout);
+    unsigned long pfn0 = machine_to_phys_mapping[p2m[0]];
+    unsigned long pfn_last = machine_to_phys_mapping[p2m[last]];
+    printf("mfn %#lx -> pfn %#lx, mfn %#lx -> pfn %#lx (%s)\n", p2m[0], pfn0, p2m[last], pfn_last,
+           pfn0 == 0 && pfn_last == last ? "ok" : "MISMATCH");
+}
+
 /* A little of everything newlib's printf and malloc do, so a broken FPU/SSE state shows. */
 static void check_newlib(void)
 {
@@ -73,6 +91,8 @@ int main(void)
     report_memory();
     printf("pvguest: shared_info mapped at %p (machine address %#lx), wc_sec %" PRIu32 "\n",
            (void *)HYPERVISOR_shared_info, start_info->shared_info, HYPERVISOR_shared_info->wc_sec);
+    if (start_info->nr_pages > 0)
+        check_m2p();
     check_newlib();
 
     if (cmdline_get("shutdown", value, sizeof(value)) >= 0 &&
