@@ -1,7 +1,8 @@
 # pvguest/pvguest.mk — the PV guest kernel and its boot library; included by
 # the top Makefile, which defines BUILD, CC, LD, WARNINGS and XEN_IFACE.
 #
-#   make guest          -> $(BUILD)/pvguest.elf (and $(BUILD)/pvguest/libpvboot.a)
+#   make guest          -> $(BUILD)/pvguest.elf (and $(BUILD)/pvguest/libpvboot.a),
+#                          and the probe guests $(BUILD)/tests/guests/*.elf
 #
 # newlib is built once into $(BUILD)/newlib by tools/build-newlib.sh.
 #
@@ -62,7 +63,8 @@ PVGUEST_LINK_DEPS := $(PVBOOT_LIB) $(PVGUEST_LDS) $(NEWLIB_STAMP)
 pvguest_link = $(LD) $(PVGUEST_LDFLAGS) -o $(1) $(2) \
 	--start-group $(PVBOOT_LIB) $(PVGUEST_LIBS) --end-group
 
-guest: $(BUILD)/pvguest.elf
+# The probe guests build with the kernel, so `make` (all) has them ready for tests/run.
+guest: $(BUILD)/pvguest.elf probe-guests
 
 $(BUILD)/pvguest.elf: $(PVGUEST_OBJS) $(PVGUEST_LINK_DEPS)
 	$(call pvguest_link,$@,$(PVGUEST_OBJS))
@@ -96,3 +98,5 @@ $(BUILD)/tests/guests/%.o: tests/guests/%.S | $(NEWLIB_STAMP) $(PVGUEST_XEN_INC)
 	$(CC) $(PVGUEST_CPPFLAGS) $(PVGUEST_ASFLAGS) -c -o $@ $<
 
 -include $(PVBOOT_OBJS:.o=.d) $(PVGUEST_OBJS:.o=.d)
+
+include tests/guests/guests.mk
