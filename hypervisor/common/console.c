@@ -1,6 +1,9 @@
 /* The hypervisor console: printk with log levels on the serial line. */
 #include <arch/platform.h>
 #include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/guest_access.h>
+#include <mica/hypercall.h>
 #include <mica/errno.h>
 #include <mica/printf.h>
 #include <mica/string.h>
@@ -102,4 +105,63 @@ int console_set_devices(const char *value)
     }
     serial_enabled = rc ? true : serial;
     return rc;
+}
+
+/*
+ * HYPERVISOR_console_io (xen.h CONSOLEIO_*). Every domain may write (a deviation: release
+ * Xen lets only dom0); each line is prefixed with the writer's "(dN) ".
+ */
+static domid_t line_owner = DOMID_INVALID; /* domain whose line is open on the console */
+
+static void guest_console_write(struct domain *d, const char *s, size_t len)
+{
+    char prefix[16];
+
+    for (size_t i = 0; i < len; i++) {
+        if (line_owner != d->domain_id) {
+            if (line_owner != DOMID_INVALID)
+                console_putc('\n'); /* another domain's unfinished line */
+            int n = snprintf(prefix, sizeof(prefix), "(d%u) ", d->domain_id);
+            console_write(prefix, (size_t)n);
+            line_owner = d->domain_id;
+        }
+        if (s[i] == '\n')
+            line_owner = DOMID_INVALID;
+        console_putc(s[i]);
+    }
+}
+
+long do_console_io(unsigned long cmd, unsigned long count, unsigned long buffer, unsigned long a4,
+                   unsigned long a5)
+{
+    struct domain *d = current->domain;
+    char chunk[128];
+
+    switch ((int)cmd) {
+    case CONSOLEIO_write:
+        count = (unsigned int)count; /* the ABI's count is an int-sized value */
+        while (count) {
+            size_t n = MIN(count, sizeof(chunk));
+            if (copy_from_guest(chunk, buffer, n))
+                return -EFAULT;
+            guest_console_write(d, chunk, n);
+            buffer += n;
+            count -= n;
+        }
+        return 0;
+    case CONSOLEIO_read: {
+        size_t n = 0;
+        int c;
+        count = (unsigned int)count;
+        if (!d->is_privileged)
+            return -EPERM;
+        while (n < MIN(count, sizeof(chunk)) && (c = serial_getc()) >= 0)
+            chunk[n++] = (char)c;
+        if (copy_to_guest(buffer, chunk, n))
+            return -EFAULT;
+        return (long)n;
+    }
+    default:
+        return -ENOSYS;
+    }
 }

@@ -1,6 +1,7 @@
 /* mica's boot sequence: from the multiboot hand-over to the first domain (or power-off). */
 #include <arch/acpi.h>
 #include <arch/desc.h>
+#include <arch/guest.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/platform.h>
@@ -8,10 +9,13 @@
 #include <arch/traps.h>
 #include <mica/cmdline.h>
 #include <mica/console.h>
+#include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/heap.h>
 #include <mica/memmap.h>
 #include <mica/multiboot.h>
 #include <mica/panic.h>
+#include <mica/pv_domain.h>
 #include <mica/string.h>
 
 #define MAX_MODULES 16
@@ -20,17 +24,60 @@
 /* Command-line settings (Xen's names where Xen has the option). */
 static char opt_console[64] = "com1";
 static char opt_loglvl[32] = "info";
-static uint64_t opt_dom0_mem; /* bytes; 0 = the default */
+/* dom0_mem=[min:N,][max:N,]N in Xen's spelling; mica sizes dom0 by the plain N. */
+struct dom0_mem {
+    uint64_t amount, min, max; /* bytes; 0 = not given */
+};
+static struct dom0_mem opt_dom0_mem;
 static char opt_debug_fault[16]; /* test-only: make the hypervisor fault on purpose */
+
+static int parse_dom0_mem(const char *value, bool negated, void *var)
+{
+    struct dom0_mem m = {0};
+    char part[32];
+
+    if (!value || negated)
+        return -EINVAL;
+    while (*value) {
+        const char *comma = strchr(value, ',');
+        size_t len = comma ? (size_t)(comma - value) : strlen(value);
+        uint64_t *dst = &m.amount;
+        if (len >= sizeof(part))
+            return -E2BIG;
+        memcpy(part, value, len);
+        part[len] = 0;
+        char *p = part;
+        if (!strncmp(p, "min:", 4))
+            dst = &m.min, p += 4;
+        else if (!strncmp(p, "max:", 4))
+            dst = &m.max, p += 4;
+        int rc = cmdline_parse_size(p, dst);
+        if (rc)
+            return rc;
+        value += len;
+        if (*value == ',')
+            value++;
+    }
+    *(struct dom0_mem *)var = m;
+    return 0;
+}
 
 static const struct cmdline_option hv_options[] = {
     CMDLINE_OPT_STRING("console", opt_console),
     CMDLINE_OPT_STRING("loglvl", opt_loglvl),
-    CMDLINE_OPT_SIZE("dom0_mem", &opt_dom0_mem),
+    CMDLINE_OPT_CUSTOM("dom0_mem", parse_dom0_mem, &opt_dom0_mem),
     CMDLINE_OPT_STRING("debug_fault", opt_debug_fault),
 };
 
 static struct memmap boot_memmap;
+static const char *hv_cmdline = "";
+
+/** The hypervisor's command line as the loader gave it (image name removed). */
+const char *hv_command_line(void);
+const char *hv_command_line(void)
+{
+    return hv_cmdline;
+}
 
 /* A module as the loader placed it. */
 struct boot_module {
@@ -66,6 +113,7 @@ static void parse_command_line(const struct multiboot_info *mbi)
         cmdline++;
 
     /* First pass for the console alone, so the rest can be reported where the user asked. */
+    hv_cmdline = cmdline;
     cmdline_parse(cmdline, hv_options, 2, NULL, NULL);
     if (console_set_devices(opt_console))
         printk_warn("mica: unknown console device in 'console=%s'; using com1\n", opt_console);
@@ -94,6 +142,13 @@ static paddr_t early_alloc_frame(void)
         return pa;
     }
     return 0;
+}
+
+/* Page-table frames once the frame allocator runs. */
+static paddr_t heap_alloc_pt_frame(void)
+{
+    mfn_t mfn;
+    return alloc_hv_page(&mfn, DOMID_XEN) ? (paddr_t)mfn << PAGE_SHIFT : 0;
 }
 
 static void memory_init(const struct multiboot_info *mbi, uint32_t mbi_pa)
@@ -135,6 +190,8 @@ static void memory_init(const struct multiboot_info *mbi, uint32_t mbi_pa)
 
     memmap_summary(&boot_memmap, &s);
     paging_init(s.ram_end, early_alloc_frame);
+    heap_init(&boot_memmap, s.ram_end);
+    paging_set_allocator(heap_alloc_pt_frame);
 }
 
 static void collect_modules(const struct multiboot_info *mbi)
@@ -176,6 +233,52 @@ static void timer_selftest(void)
     printk("mica: LAPIC timer: one-shot of %lu ns fired after %lu ns\n", want, t1 - t0);
 }
 
+/* The module string is "file-name arguments"; the kernel's command line is the arguments. */
+static const char *module_args(const char *string)
+{
+    while (*string && *string != ' ')
+        string++;
+    while (*string == ' ')
+        string++;
+    return string;
+}
+
+/* dom0's size: dom0_mem= if given, else all free memory but a reserve for the hypervisor
+   (1/16 of it, at most 128 MiB), as Xen reserves some for itself. */
+static unsigned long dom0_pages(void)
+{
+    unsigned long free = heap_free_frames();
+    unsigned long reserve = MIN(free / 16, (128 * MiB) >> PAGE_SHIFT);
+
+    if (opt_dom0_mem.amount)
+        return opt_dom0_mem.amount >> PAGE_SHIFT;
+    return free - reserve;
+}
+
+static __noreturn void start_dom0(void)
+{
+    struct domain *d0;
+    const struct pv_domain_config cfg = {
+        .domid = 0,
+        .privileged = true,
+        .kernel = maddr_to_virt(modules[0].start),
+        .kernel_len = modules[0].end - modules[0].start,
+        .module = nr_modules > 1 ? maddr_to_virt(modules[1].start) : NULL,
+        .module_len = nr_modules > 1 ? modules[1].end - modules[1].start : 0,
+        .cmdline = module_args(modules[0].string),
+        .nr_pages = dom0_pages(),
+        .nr_vcpus = 1,
+    };
+
+    if (nr_modules > 2)
+        printk_warn("mica: modules 2-%u ignored: without a boot configuration only dom0's "
+                    "kernel and initrd are used\n", nr_modules - 1);
+    if (pv_domain_build(&cfg, &d0))
+        panic("could not build dom0 from module 0");
+    printk("mica: starting d0\n");
+    vcpu_start(d0->vcpu[0]);
+}
+
 void start_mica(uint32_t mbi_pa)
 {
     const struct multiboot_info *mbi = maddr_to_virt(mbi_pa);
@@ -198,6 +301,7 @@ void start_mica(uint32_t mbi_pa)
     time_init(madt.lapic_address);
     ioapic_mask_all(&madt);
     timer_selftest();
+    cpu_guest_init();
 
     printk("mica: memory: %lu MiB usable in %u ranges, highest address %#lx\n",
            s.ram_bytes / MiB, s.nr_ram, s.ram_end);
@@ -207,7 +311,5 @@ void start_mica(uint32_t mbi_pa)
         printk("mica: power off (clean)\n");
         machine_power_off(true);
     }
-    printk("mica: no domain builder yet: cannot start module 0 as dom0\n");
-    printk("mica: power off (clean)\n");
-    machine_power_off(true);
+    start_dom0();
 }

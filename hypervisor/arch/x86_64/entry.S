@@ -62,3 +62,83 @@ trap_common:
     pop     %rdi
     add     $16, %rsp           /* vector, error code */
     iretq
+
+/*
+ * SYSCALL from ring 3 (SDM Vol 2B SYSCALL): rcx = guest rip, r11 = guest rflags, rsp still
+ * the guest's. A PV guest kernel's syscall is a hypercall (xen.h: number in rax, arguments in
+ * rdi, rsi, rdx, r10, r8, r9). The frame is built at the top of the hypervisor stack in the
+ * same layout an exception from ring 3 leaves there (struct cpu_regs), so both paths share
+ * guest_cpu_regs() and the return path. mica is uniprocessor: one stack, one scratch slot.
+ */
+.macro SYSCALL_ENTRY name, cs, vector
+    .globl  \name
+    .type   \name, @function
+\name:
+    mov     %rsp, syscall_scratch_rsp(%rip)
+    lea     cpu0_stack_top(%rip), %rsp
+    pushq   $0xe02b                         /* FLAT_RING3_SS64 */
+    pushq   syscall_scratch_rsp(%rip)
+    push    %r11                            /* rflags */
+    pushq   $\cs
+    push    %rcx                            /* rip after the syscall */
+    pushq   $0                              /* error code */
+    pushq   $\vector
+    cld
+    push    %rdi
+    push    %rsi
+    push    %rdx
+    push    %rcx
+    push    %rax
+    push    %r8
+    push    %r9
+    push    %r10
+    push    %r11
+    push    %rbx
+    push    %rbp
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+    mov     %rsp, %rdi
+    xor     %ebp, %ebp                      /* backtraces end here */
+    call    do_syscall
+    jmp     return_to_guest
+    .size   \name, . - \name
+.endm
+
+    /* "Vector" 256 marks a 64-bit syscall, 257 one from compatibility mode (CSTAR). */
+    SYSCALL_ENTRY syscall_entry, 0xe033, 0x100
+    SYSCALL_ENTRY syscall32_entry, 0xe023, 0x101
+
+/*
+ * Leave the hypervisor for the guest context at the top of the stack (guest_cpu_regs()).
+ * Never returns. Also used to enter a vCPU for the first time.
+ */
+    .globl  return_to_guest
+    .type   return_to_guest, @function
+return_to_guest:
+    lea     cpu0_stack_top(%rip), %rsp
+    sub     $0xb0, %rsp                     /* sizeof(struct cpu_regs) */
+    pop     %r15
+    pop     %r14
+    pop     %r13
+    pop     %r12
+    pop     %rbp
+    pop     %rbx
+    pop     %r11
+    pop     %r10
+    pop     %r9
+    pop     %r8
+    pop     %rax
+    pop     %rcx
+    pop     %rdx
+    pop     %rsi
+    pop     %rdi
+    add     $16, %rsp
+    iretq
+    .size   return_to_guest, . - return_to_guest
+
+    .section .bss
+    .balign 8
+syscall_scratch_rsp:
+    .quad   0

@@ -127,3 +127,48 @@ void *ioremap(paddr_t pa, size_t len)
     ioremap_next += span;
     return (void *)(va + (pa - base));
 }
+
+void paging_map_m2p(paddr_t pa, size_t len)
+{
+    if (len > RO_MPT_VIRT_END - RO_MPT_VIRT_START)
+        panic("M2P of %lu bytes does not fit its %lu-byte window", len,
+              RO_MPT_VIRT_END - RO_MPT_VIRT_START);
+    for (size_t off = 0; off < ALIGN_UP(len, PAGE_SIZE); off += PAGE_SIZE) {
+        uint64_t *e = walk_create(idle_l4, RO_MPT_VIRT_START + off, 1);
+        if (!e)
+            panic("out of memory mapping the M2P table");
+        *e = (pa + off) | _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX;
+    }
+    /* Guest kernels run in ring 3: the path to the M2P must be user-accessible at every
+       level (read-only is enforced by the leaf entries). */
+    uint64_t *l4 = maddr_to_virt(idle_l4);
+    uint64_t *l3 = maddr_to_virt(l4[pt_index(RO_MPT_VIRT_START, 4)] & PTE_ADDR_MASK);
+    l4[pt_index(RO_MPT_VIRT_START, 4)] |= _PAGE_USER;
+    for (unsigned int i = 0; i < 512; i++) {
+        if (!(l3[i] & _PAGE_PRESENT))
+            continue;
+        l3[i] |= _PAGE_USER;
+        uint64_t *l2 = maddr_to_virt(l3[i] & PTE_ADDR_MASK);
+        for (unsigned int j = 0; j < 512; j++) {
+            if (l2[j] & _PAGE_PRESENT)
+                l2[j] |= _PAGE_USER;
+        }
+    }
+}
+
+void arch_init_hv_l4_slots(uint64_t *l4)
+{
+    const uint64_t *idle = maddr_to_virt(idle_l4);
+    for (unsigned int i = HV_L4_SLOT_FIRST; i <= HV_L4_SLOT_LAST; i++)
+        l4[i] = idle[i];
+}
+
+void arch_flush_tlb_local(void)
+{
+    write_cr3(read_cr3());
+}
+
+void arch_invlpg(uint64_t va)
+{
+    invlpg((const void *)va);
+}

@@ -1,6 +1,7 @@
 /* Machine power-off: QEMU's isa-debug-exit, then ACPI S5, then halt. */
 #include <arch/cpu.h>
 #include <arch/io.h>
+#include <arch/machine.h>
 #include <arch/platform.h>
 
 #define DEBUG_EXIT_PORT 0xf4
@@ -18,6 +19,19 @@ void machine_power_off(bool clean)
        power-off, so only the clean path tries ACPI. */
     if (clean)
         outw(Q35_PM1A_CNT, PM1_SLP_EN);
+    for (;;)
+        halt();
+}
+
+
+#define RST_CNT 0xcf9 /* ICH9 reset control: bit 1 system reset, bit 2 reset CPU */
+
+void machine_reboot(void)
+{
+    local_irq_disable();
+    outb(RST_CNT, 0x02);
+    outb(RST_CNT, 0x06);
+    outb(0x64, 0xfe); /* 8042 pulse reset line */
     for (;;)
         halt();
 }

@@ -5,10 +5,12 @@
  * execution work.
  */
 #include <arch/cpu.h>
+#include <arch/guest.h>
 #include <arch/layout.h>
 #include <arch/platform.h>
 #include <arch/traps.h>
 #include <mica/console.h>
+#include <mica/guest_access.h>
 #include <mica/panic.h>
 #include <mica/printf.h>
 #include <mica/string.h>
@@ -93,6 +95,8 @@ static __noreturn void fatal_trap(struct cpu_regs *regs)
 
 void do_trap(struct cpu_regs *regs)
 {
+    uint64_t fixup;
+
     if (regs->vector >= 32) {
         irq_handler_t h = irq_handlers[regs->vector];
         if (h) {
@@ -100,6 +104,16 @@ void do_trap(struct cpu_regs *regs)
             return;
         }
         printk_warn("mica: unexpected interrupt on vector %lu ignored\n", regs->vector);
+        return;
+    }
+    if (regs_from_guest(regs)) {
+        do_guest_trap(regs);
+        return;
+    }
+    /* A fault on guest memory the hypervisor touched on a guest's behalf: -EFAULT. */
+    if ((regs->vector == 14 || regs->vector == 13 || regs->vector == 12) &&
+        (fixup = search_exception_table(regs->rip))) {
+        regs->rip = fixup;
         return;
     }
     fatal_trap(regs);

@@ -40,6 +40,22 @@ void paging_set_allocator(pt_frame_alloc_t alloc);
  */
 void *ioremap(paddr_t pa, size_t len);
 
+/**
+ * Map the M2P table (@len bytes of machine memory at @pa) read-only and user-accessible at
+ * RO_MPT_VIRT_START (L4 slot 256), where PV guests read it (xen-x86_64.h
+ * machine_to_phys_mapping).
+ */
+void paging_map_m2p(paddr_t pa, size_t len);
+
+/** Copy the hypervisor's L4 slots 256-271 into a guest's L4 table @l4 (Xen's PV layout). */
+void arch_init_hv_l4_slots(uint64_t *l4);
+
+/** Flush this CPU's TLB (non-global entries: the guest's mappings). */
+void arch_flush_tlb_local(void);
+
+/** Flush the TLB entry of one virtual address. */
+void arch_invlpg(uint64_t va);
+
 /** Machine address of the L4 table the hypervisor runs on (idle page tables). */
 paddr_t paging_idle_l4(void);
 

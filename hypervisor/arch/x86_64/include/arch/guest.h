@@ -1,0 +1,35 @@
+/* Running PV guests on x86-64: entry set-up, the guest's first entry, its traps. */
+#ifndef ARCH_GUEST_H
+#define ARCH_GUEST_H
+
+#include <arch/regs.h>
+#include <mica/types.h>
+
+struct vcpu;
+
+/** Program SYSCALL (STAR/LSTAR/CSTAR/FMASK) and the FPU/SSE control bits on this CPU. */
+void cpu_guest_init(void);
+
+/** The guest frame at the top of the hypervisor stack: what return_to_guest restores. */
+struct cpu_regs *guest_cpu_regs(void);
+
+/**
+ * Fill a 4 KiB hypercall page at @page (hypervisor-writable view) with mica's entry stubs:
+ * 32 bytes per hypercall number, each saving rcx/r11 around a syscall (xen.h hypercall page).
+ */
+void arch_fill_hypercall_page(void *page);
+
+/**
+ * Initial guest context of a PV64 vCPU: ring-3 flat selectors (xen-x86_64.h FLAT_KERNEL_*),
+ * interrupts on, @rip, @rsp and @rsi (start_info) as Xen's domain builder sets them.
+ */
+void arch_vcpu_init_context(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rsi,
+                            paddr_t l4_maddr);
+
+/** An exception a guest raised (ring 3 frame): emulate, or crash the domain. */
+void do_guest_trap(struct cpu_regs *regs);
+
+/** Emulate CPUID leaf @leaf/@subleaf as mica's guest policy shows it (XEN_CPUID prefix). */
+void guest_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+#endif /* ARCH_GUEST_H */

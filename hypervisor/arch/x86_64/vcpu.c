@@ -1,0 +1,135 @@
+/*
+ * PV64 guests on x86-64: the guest kernel runs in ring 3 on its own page tables (with the
+ * hypervisor's L4 slots copied in), enters the hypervisor by SYSCALL for hypercalls and by
+ * exceptions, and leaves by IRETQ (entry.S return_to_guest).
+ */
+#include <arch/cpu.h>
+#include <arch/desc.h>
+#include <arch/guest.h>
+#include <arch/layout.h>
+#include <mica/domain.h>
+#include <mica/guest_access.h>
+#include <mica/hypercall.h>
+#include <mica/panic.h>
+#include <mica/string.h>
+
+#define RFLAGS_IF (1UL << 9)
+#define RFLAGS_IOPL (3UL << 12)
+#define RFLAGS_MBS (1UL << 1) /* bit 1 is always set */
+#define SYSCALL_VECTOR 0x100
+#define SYSCALL32_VECTOR 0x101
+
+extern uint8_t cpu0_stack[STACK_SIZE]; /* boot.S */
+extern const uint8_t syscall_entry[], syscall32_entry[];
+__noreturn void return_to_guest(void);
+void do_syscall(struct cpu_regs *regs);
+
+struct cpu_regs *guest_cpu_regs(void)
+{
+    return (struct cpu_regs *)(cpu0_stack + STACK_SIZE - sizeof(struct cpu_regs));
+}
+
+void cpu_guest_init(void)
+{
+    /* SYSCALL enters at HYPERVISOR_CS/SS; SYSRET's base is FLAT_RING3_CS32, so 64-bit
+       SYSRET lands on FLAT_RING3_CS64 / FLAT_RING3_SS64 (SDM Vol 2B SYSRET). */
+    wrmsr(MSR_STAR, ((uint64_t)FLAT_RING3_CS32 << 48) | ((uint64_t)HYPERVISOR_CS << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_CSTAR, (uint64_t)syscall32_entry);
+    /* Entered with interrupts off, DF/TF/AC/NT clear, IOPL 0. */
+    wrmsr(MSR_FMASK, RFLAGS_IF | (1UL << 10) | (1UL << 8) | (1UL << 18) | (1UL << 14) |
+                         RFLAGS_IOPL);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+
+    /* x87 + SSE for guests: CR0.MP set, EM and TS clear; FXSAVE/FXRSTOR and SSE enabled.
+       The hypervisor itself never uses the FPU. */
+    write_cr0((read_cr0() | (1UL << 1)) & ~((1UL << 2) | X86_CR0_TS));
+    write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+}
+
+void arch_fill_hypercall_page(void *page)
+{
+    uint8_t *p = page;
+
+    memset(page, 0xcc, PAGE_SIZE); /* int3 between and after the stubs */
+    for (unsigned int nr = 0; nr < PAGE_SIZE / 32; nr++) {
+        uint8_t *s = p + nr * 32;
+        unsigned int i = 0;
+        s[i++] = 0x51;                         /* push %rcx */
+        s[i++] = 0x41, s[i++] = 0x53;          /* push %r11 */
+        s[i++] = 0xb8;                         /* mov $nr, %eax */
+        memcpy(&s[i], &nr, 4), i += 4;
+        s[i++] = 0x0f, s[i++] = 0x05;          /* syscall */
+        s[i++] = 0x41, s[i++] = 0x5b;          /* pop %r11 */
+        s[i++] = 0x59;                         /* pop %rcx */
+        s[i++] = 0xc3;                         /* ret */
+    }
+}
+
+void arch_vcpu_init_context(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rsi,
+                            paddr_t l4_maddr)
+{
+    memset(&v->user_regs, 0, sizeof(v->user_regs));
+    v->user_regs.rip = rip;
+    v->user_regs.rsp = rsp;
+    v->user_regs.rsi = rsi;
+    v->user_regs.cs = FLAT_KERNEL_CS64;
+    v->user_regs.ss = FLAT_KERNEL_SS64;
+    v->user_regs.rflags = RFLAGS_IF | RFLAGS_MBS;
+    v->guest_table = l4_maddr;
+
+    /* A clean FPU image: FCW 0x37f, MXCSR 0x1f80 (SDM Vol 1 §8.1.5, §10.2.3). */
+    memset(v->fpu_area, 0, sizeof(v->fpu_area));
+    v->fpu_area[0] = 0x7f, v->fpu_area[1] = 0x03;
+    uint32_t mxcsr = 0x1f80;
+    memcpy(&v->fpu_area[24], &mxcsr, 4);
+    v->fpu_initialised = true;
+}
+
+void vcpu_start(struct vcpu *v)
+{
+    current = v;
+    *guest_cpu_regs() = v->user_regs;
+    write_cr3(v->guest_table);
+    __asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])v->fpu_area));
+    return_to_guest();
+}
+
+/* A guest kernel's SYSCALL is a hypercall; from guest user mode it would be the guest's
+   own system call, which comes with guest user mode (issue: page tables). */
+void do_syscall(struct cpu_regs *regs)
+{
+    if (regs->vector == SYSCALL32_VECTOR)
+        domain_crash(current->domain, "SYSCALL from 32-bit compatibility mode at %#lx "
+                                      "(no 32-bit PV guests on mica)",
+                     regs->rip);
+    regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs);
+}
+
+/* Xen's forced-emulation prefix (arch-x86/xen.h XEN_EMULATE_PREFIX) followed by cpuid. */
+static const uint8_t xen_cpuid_insn[] = {0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2};
+
+static bool emulate_forced_cpuid(struct cpu_regs *regs)
+{
+    uint8_t insn[sizeof(xen_cpuid_insn)];
+    uint32_t out[4];
+
+    if (copy_from_guest(insn, regs->rip, sizeof(insn)) || memcmp(insn, xen_cpuid_insn, sizeof(insn)))
+        return false;
+    guest_cpuid((uint32_t)regs->rax, (uint32_t)regs->rcx, out);
+    regs->rax = out[0], regs->rbx = out[1], regs->rcx = out[2], regs->rdx = out[3];
+    regs->rip += sizeof(xen_cpuid_insn);
+    return true;
+}
+
+void do_guest_trap(struct cpu_regs *regs)
+{
+    struct domain *d = current->domain;
+
+    if (regs->vector == 6 && emulate_forced_cpuid(regs))
+        return;
+    /* Exception bouncing to the guest's own handlers comes with set_trap_table. */
+    domain_crash(d, "unhandled exception %lu (error code %#lx) at rip %#lx, rsp %#lx%s%lx",
+                 regs->vector, regs->error_code, regs->rip, regs->rsp,
+                 regs->vector == 14 ? ", cr2 " : "", regs->vector == 14 ? read_cr2() : 0);
+}

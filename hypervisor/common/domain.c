@@ -1,0 +1,105 @@
+/* Domains: creation, lookup, shutdown and crash (Xen's common/domain.c in spirit). */
+#include <arch/machine.h>
+#include <arch/platform.h>
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/heap.h>
+#include <mica/panic.h>
+#include <mica/printf.h>
+#include <mica/string.h>
+#include <xen/sched.h>
+
+static struct domain domain_slots[MAX_DOMAINS];
+static struct vcpu vcpu_slots[MAX_DOMAINS];
+static struct domain *domain_by_id[MAX_DOMAINS];
+
+struct vcpu *current;
+
+static const char *const shutdown_names[] = {
+    [SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",
+    [SHUTDOWN_suspend] = "suspend",   [SHUTDOWN_crash] = "crash",
+    [SHUTDOWN_watchdog] = "watchdog", [SHUTDOWN_soft_reset] = "soft_reset",
+};
+
+struct domain *domain_create(domid_t domid, bool privileged, unsigned long max_pages, int *err)
+{
+    struct domain *d;
+    struct vcpu *v;
+
+    if (domid >= MAX_DOMAINS) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    if (domain_by_id[domid]) {
+        *err = -EEXIST;
+        return NULL;
+    }
+    d = &domain_slots[domid];
+    v = &vcpu_slots[domid];
+    memset(d, 0, sizeof(*d));
+    memset(v, 0, sizeof(*v));
+    d->domain_id = domid;
+    d->is_privileged = privileged;
+    d->max_pages = max_pages;
+    d->state = DOMAIN_RUNNING;
+
+    d->shared_info = alloc_hv_page(&d->shared_info_mfn, domid);
+    if (!d->shared_info) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    v->domain = d;
+    v->vcpu_id = 0;
+    v->vcpu_info = &d->shared_info->vcpu_info[0];
+    /* Events stay masked until the guest has set up its callback (xen.h vcpu_info). */
+    v->vcpu_info->evtchn_upcall_mask = 1;
+    d->vcpu[0] = v;
+    domain_by_id[domid] = d;
+    return d;
+}
+
+struct domain *domain_lookup(domid_t domid)
+{
+    return domid < MAX_DOMAINS ? domain_by_id[domid] : NULL;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+    const char *name = reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown";
+
+    d->state = DOMAIN_SHUTDOWN;
+    d->shutdown_code = reason;
+    printk("mica: d%u shut down: %s (reason %u)\n", d->domain_id, name, reason);
+    if (!d->is_privileged)
+        return;
+    /* The hardware domain's end is the machine's, as on Xen. */
+    switch (reason) {
+    case SHUTDOWN_poweroff:
+        printk("mica: dom0 powered off; powering the machine off\n");
+        printk("mica: power off (clean)\n");
+        machine_power_off(true);
+    case SHUTDOWN_reboot:
+    case SHUTDOWN_soft_reset:
+        printk("mica: dom0 asked for a reboot; resetting the machine\n");
+        machine_reboot();
+    default:
+        printk("mica: dom0 stopped (%s); powering the machine off\n", name);
+        printk("mica: power off (failure)\n");
+        machine_power_off(false);
+    }
+}
+
+void domain_crash(struct domain *d, const char *why, ...)
+{
+    char msg[200];
+    va_list ap;
+
+    va_start(ap, why);
+    vsnprintf(msg, sizeof(msg), why, ap);
+    va_end(ap);
+    printk_err("mica: d%u crashed: %s\n", d->domain_id, msg);
+    domain_shutdown(d, SHUTDOWN_crash);
+    /* A single vCPU and no scheduler yet: with this domain gone nothing else can run. */
+    panic("no runnable domain left after d%u crashed", d->domain_id);
+}

@@ -1,0 +1,27 @@
+/* The hypercall table: number (xen.h __HYPERVISOR_*) to handler. */
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/hypercall.h>
+
+static const hypercall_fn_t hypercall_table[NR_HYPERCALLS] = {
+    [__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
+    [__HYPERVISOR_memory_op] = do_memory_op,
+    [__HYPERVISOR_xen_version] = do_xen_version,
+    [__HYPERVISOR_console_io] = do_console_io,
+    [__HYPERVISOR_vm_assist] = do_vm_assist,
+    [__HYPERVISOR_sched_op] = do_sched_op,
+};
+
+long hypercall_dispatch(unsigned long nr, const struct cpu_regs *regs)
+{
+    struct domain *d = current->domain;
+
+    if (nr >= NR_HYPERCALLS) {
+        d->hypercall_count_other++;
+        return -ENOSYS;
+    }
+    d->hypercall_count[nr]++;
+    if (!hypercall_table[nr])
+        return -ENOSYS;
+    return hypercall_table[nr](regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+}

@@ -1,0 +1,76 @@
+/*
+ * Domains and vCPUs. mica is uniprocessor in this round: one physical CPU, one vCPU per
+ * domain (a request for more is refused at build time).
+ */
+#ifndef MICA_DOMAIN_H
+#define MICA_DOMAIN_H
+
+#include <arch/regs.h>
+#include <mica/types.h>
+#include <xen/xen.h>
+
+#define MAX_DOMAINS 64
+#define NR_HYPERCALLS 64
+
+struct domain;
+
+/** A virtual CPU: the guest context saved while it does not run, and its FPU state. */
+struct vcpu {
+    struct domain *domain;
+    unsigned int vcpu_id;
+    struct cpu_regs user_regs;     /* guest registers while descheduled */
+    paddr_t guest_table;           /* machine address of the kernel-mode L4 (CR3) */
+    struct vcpu_info *vcpu_info;   /* in the domain's shared_info page */
+    uint8_t fpu_area[512] __aligned(16); /* FXSAVE image (SDM Vol 1 §10.5.1) */
+    bool fpu_initialised;
+};
+
+enum domain_state {
+    DOMAIN_RUNNING,
+    DOMAIN_SHUTDOWN, /* stopped with a SHUTDOWN_* reason in shutdown_code */
+};
+
+/** A domain: its identity, memory accounting, shared_info and hypercall counters. */
+struct domain {
+    domid_t domain_id;
+    bool is_privileged;             /* SIF_PRIVILEGED: dom0, the driver domain */
+    enum domain_state state;
+    unsigned int shutdown_code;     /* SHUTDOWN_* (sched.h) once state is DOMAIN_SHUTDOWN */
+    unsigned long tot_pages;        /* frames the domain owns now (4 KiB pages) */
+    unsigned long max_pages;        /* its reservation limit (4 KiB pages) */
+    unsigned long vm_assist;        /* VMASST_TYPE_* bits enabled (xen.h) */
+    mfn_t shared_info_mfn;
+    struct shared_info *shared_info;
+    struct vcpu *vcpu[1];
+    uint64_t hypercall_count[NR_HYPERCALLS]; /* calls by hypercall number, for measurement */
+    uint64_t hypercall_count_other;          /* calls with a number >= NR_HYPERCALLS */
+};
+
+/** The vCPU running on this (the only) physical CPU. */
+extern struct vcpu *current;
+
+/**
+ * Create domain @domid with room for @max_pages pages. Allocates and clears its shared_info
+ * page and its vCPU 0. Returns the domain, or NULL with *err set (-EEXIST if the id is taken,
+ * -EINVAL if it is out of range, -ENOMEM).
+ */
+struct domain *domain_create(domid_t domid, bool privileged, unsigned long max_pages, int *err);
+
+/** The domain with id @domid, or NULL. */
+struct domain *domain_lookup(domid_t domid);
+
+/**
+ * Stop @d with SHUTDOWN_* @reason and say so on the console. When the hardware domain stops,
+ * the machine powers off: clean for SHUTDOWN_poweroff, failure otherwise.
+ */
+void domain_shutdown(struct domain *d, unsigned int reason);
+
+/**
+ * Crash @d because of something it did, printing @why first. Never returns to @d.
+ */
+__printf(2, 3) __noreturn void domain_crash(struct domain *d, const char *why, ...);
+
+/** Start running @v's guest context for the first time. Never returns. */
+__noreturn void vcpu_start(struct vcpu *v);
+
+#endif /* MICA_DOMAIN_H */
