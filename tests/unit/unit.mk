@@ -16,6 +16,11 @@ UNIT_SRCS_cmdline    := common/cmdline.c lib/string.c
 UNIT_SRCS_memmap     := common/memmap.c lib/string.c
 UNIT_SRCS_page_alloc := common/page_alloc.c lib/string.c
 
+# Domain builder (helper: elf_xen, domain_build). The fixture kernels are built in C by
+# tests/unit/elf_kernel.h, so no extra rule is needed.
+UNIT_SRCS_elf_xen      := common/elf_xen.c lib/string.c lib/vsnprintf.c
+UNIT_SRCS_domain_build := common/domain_build.c common/elf_xen.c lib/string.c lib/vsnprintf.c
+
 UNIT_NAMES ?= $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(addprefix $(UNIT_OUT)/test_,$(UNIT_NAMES))
 
