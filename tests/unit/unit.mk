@@ -42,15 +42,16 @@ $(UNIT_OUT)/hv/%.o: hypervisor/%.c tests/unit/hv_rename.h
 	@mkdir -p $(dir $@)
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -include tests/unit/hv_rename.h -c $< -o $@
 
-$(UNIT_OUT)/test_%.o: tests/unit/test_%.c
+# Test objects live in obj/ so that $(UNIT_OUT)/test_* are exactly the executables.
+$(UNIT_OUT)/obj/test_%.o: tests/unit/test_%.c
 	@mkdir -p $(dir $@)
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) $(UNIT_CHECK_CFLAGS) -Itests/unit -c $< -o $@
 
 # One link rule per test: its own object plus the hypervisor sources it lists.
 define UNIT_LINK_RULE
-$(UNIT_OUT)/test_$(1): $(UNIT_OUT)/test_$(1).o $(patsubst %.c,$(UNIT_OUT)/hv/%.o,$(UNIT_SRCS_$(1)))
+$(UNIT_OUT)/test_$(1): $(UNIT_OUT)/obj/test_$(1).o $(patsubst %.c,$(UNIT_OUT)/hv/%.o,$(UNIT_SRCS_$(1)))
 	$$(UNIT_HOSTCC) $$(UNIT_SAN) $$^ $$(UNIT_CHECK_LIBS) -o $$@
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
 
--include $(wildcard $(UNIT_OUT)/*.d $(UNIT_OUT)/hv/*/*.d)
+-include $(wildcard $(UNIT_OUT)/obj/*.d $(UNIT_OUT)/hv/*/*.d)
