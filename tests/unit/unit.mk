@@ -31,7 +31,7 @@ UNIT_SAN = $(eval UNIT_SAN := $(shell echo 'int main(void){return 0;}' | \
 UNIT_CHECK_CFLAGS = $(eval UNIT_CHECK_CFLAGS := $(shell pkg-config --cflags check))$(UNIT_CHECK_CFLAGS)
 UNIT_CHECK_LIBS = $(eval UNIT_CHECK_LIBS := $(shell pkg-config --libs check))$(UNIT_CHECK_LIBS)
 
-UNIT_CFLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra $(WERROR) \
+UNIT_CFLAGS = -std=gnu11 -O2 -g -fno-omit-frame-pointer -Wall -Wextra $(WERROR) \
     -Ihypervisor/include $(XEN_IFACE) $(UNIT_SAN) -MMD -MP
 
 .PHONY: unit-tests
