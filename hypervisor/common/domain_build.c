@@ -10,14 +10,14 @@
 #include <mica/printf.h>
 #include <mica/string.h>
 
-#define SUPERPAGE_4M   (4ULL << 20) /* the initial mapping ends on this boundary (xen.h) */
-#define MIN_SLACK      (512ULL << 10) /* mapped padding after the boot stack (xen.h) */
-#define LOWER_HALF_END 0x0000800000000000ULL
+#define SUPERPAGE_4M     (4ULL << 20)   /* the initial mapping ends on this boundary (xen.h) */
+#define MIN_SLACK        (512ULL << 10) /* mapped padding after the boot stack (xen.h) */
+#define LOWER_HALF_END   0x0000800000000000ULL
 #define UPPER_HALF_START 0xffff800000000000ULL
-#define L4_SHIFT 39
-#define L3_SHIFT 30
-#define L2_SHIFT 21
-#define PT_ENTRIES 512
+#define L4_SHIFT         39
+#define L3_SHIFT         30
+#define L2_SHIFT         21
+#define PT_ENTRIES       512
 
 __printf(4, 5) static int refuse(char *msg, size_t msg_size, int err, const char *fmt, ...)
 {
@@ -51,9 +51,8 @@ static int check_range(uint64_t s, uint64_t e, char *msg, size_t msg_size)
     bool low = s < LOWER_HALF_END;
 
     if ((low && e > LOWER_HALF_END) || (!low && s < UPPER_HALF_START))
-        return refuse(msg, msg_size, -EINVAL,
-                      "initial mapping [%#llx, %#llx) is not canonical", (unsigned long long)s,
-                      (unsigned long long)e);
+        return refuse(msg, msg_size, -EINVAL, "initial mapping [%#llx, %#llx) is not canonical",
+                      (unsigned long long)s, (unsigned long long)e);
     if (s < HYPERVISOR_VIRT_END && e > HYPERVISOR_VIRT_START)
         return refuse(msg, msg_size, -EINVAL,
                       "initial mapping [%#llx, %#llx) overlaps the hypervisor's area "

@@ -13,8 +13,8 @@
 #include <xen/elfnote.h>
 
 /* x86-64 canonical addresses (48-bit virtual addresses, SDM Vol 1 §3.3.7.1). */
-#define LOWER_HALF_END   0x0000800000000000ULL /* first non-canonical address */
-#define UPPER_HALF_START 0xffff800000000000ULL /* first canonical upper-half address */
+#define LOWER_HALF_END   0x0000800000000000ULL      /* first non-canonical address */
+#define UPPER_HALF_START 0xffff800000000000ULL      /* first canonical upper-half address */
 #define TOP_PAGE         (~(uint64_t)PAGE_SIZE + 1) /* 0xfffffffffffff000 */
 
 /* features.h names, without "XENFEAT_", indexed by bit number. */
@@ -68,8 +68,8 @@ struct parser {
     size_t size;
     char *msg;
     size_t msg_size;
-    unsigned int xen_notes;              /* Xen notes seen so far */
-    bool seen[XEN_ELFNOTE_MAX + 1];      /* which note types were present */
+    unsigned int xen_notes;                        /* Xen notes seen so far */
+    bool seen[XEN_ELFNOTE_MAX + 1];                /* which note types were present */
     unsigned int phdr_index[ELF_XEN_MAX_SEGMENTS]; /* program header of each segment */
 };
 
@@ -201,8 +201,7 @@ static int parse_xen_note(struct parser *p, uint32_t type, const uint8_t *desc, 
     case XEN_ELFNOTE_SUPPORTED_FEATURES:
         /* An array of 32-bit feature submaps; mica knows submap 0 only. */
         if (descsz < 4)
-            return refuse(p, -EINVAL, "Xen ELF note %s has a %u-byte value (want 4)", name,
-                          descsz);
+            return refuse(p, -EINVAL, "Xen ELF note %s has a %u-byte value (want 4)", name, descsz);
         num = get_le(desc, 4);
         break;
     case XEN_ELFNOTE_XEN_VERSION:
@@ -377,8 +376,8 @@ static int check_header(struct parser *p, struct elf64_hdr *eh)
     if (eh->e_phnum == ELF_PN_XNUM)
         return refuse(p, -EINVAL, "ELF file has too many program headers (PN_XNUM)");
     if (eh->e_phentsize != sizeof(struct elf64_phdr))
-        return refuse(p, -EINVAL, "ELF program header size is %u bytes, not %zu",
-                      eh->e_phentsize, sizeof(struct elf64_phdr));
+        return refuse(p, -EINVAL, "ELF program header size is %u bytes, not %zu", eh->e_phentsize,
+                      sizeof(struct elf64_phdr));
     if (!in_image(p, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(struct elf64_phdr)))
         return refuse(p, -EINVAL,
                       "ELF program headers (offset %#llx, %u of them) lie outside the %zu-byte "
@@ -421,9 +420,8 @@ static int collect_segments(struct parser *p, const struct elf64_hdr *eh)
 
         va = ph.p_paddr + virt_offset;
         if (ph.p_filesz > ph.p_memsz)
-            return refuse(p, -EINVAL,
-                          "ELF segment %u: file size %#llx exceeds memory size %#llx", i,
-                          (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
+            return refuse(p, -EINVAL, "ELF segment %u: file size %#llx exceeds memory size %#llx",
+                          i, (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
         if (!in_image(p, ph.p_offset, ph.p_filesz))
             return refuse(p, -EINVAL,
                           "ELF segment %u (offset %#llx, %#llx bytes) lies outside the "
@@ -437,13 +435,12 @@ static int collect_segments(struct parser *p, const struct elf64_hdr *eh)
                           i, (unsigned long long)va, (unsigned long long)ph.p_memsz);
         if (va < k->virt_base)
             return refuse(p, -EINVAL,
-                          "ELF segment %u (vaddr %#llx, %#llx bytes) lies below VIRT_BASE %#llx",
-                          i, (unsigned long long)va, (unsigned long long)ph.p_memsz,
+                          "ELF segment %u (vaddr %#llx, %#llx bytes) lies below VIRT_BASE %#llx", i,
+                          (unsigned long long)va, (unsigned long long)ph.p_memsz,
                           (unsigned long long)k->virt_base);
         if (!canonical_range(va, ph.p_memsz))
-            return refuse(p, -EINVAL,
-                          "ELF segment %u (vaddr %#llx, %#llx bytes) is not canonical", i,
-                          (unsigned long long)va, (unsigned long long)ph.p_memsz);
+            return refuse(p, -EINVAL, "ELF segment %u (vaddr %#llx, %#llx bytes) is not canonical",
+                          i, (unsigned long long)va, (unsigned long long)ph.p_memsz);
         if (k->nr_segments == ELF_XEN_MAX_SEGMENTS)
             return refuse(p, -E2BIG, "ELF file has more than %u loadable segments",
                           ELF_XEN_MAX_SEGMENTS);
@@ -560,8 +557,8 @@ int elf_xen_parse(struct elf_xen_image *k, const void *image, size_t size, uint3
         if (k->hypercall_page < k->virt_kstart || k->hypercall_page >= k->virt_kend)
             return refuse(&p, -EINVAL,
                           "hypercall page %#llx lies outside the loaded image [%#llx, %#llx)",
-                          (unsigned long long)k->hypercall_page,
-                          (unsigned long long)k->virt_kstart, (unsigned long long)k->virt_kend);
+                          (unsigned long long)k->hypercall_page, (unsigned long long)k->virt_kstart,
+                          (unsigned long long)k->virt_kend);
     }
     if (k->init_p2m != ELF_XEN_NO_ADDR && k->init_p2m >= k->virt_kstart &&
         k->init_p2m < k->virt_kend)
@@ -573,8 +570,10 @@ int elf_xen_parse(struct elf_xen_image *k, const void *image, size_t size, uint3
         unsigned int bit = (unsigned int)__builtin_ctz(missing);
         const char *name = elf_xen_feature_name(bit);
 
-        return refuse(&p, -EOPNOTSUPP, "kernel requires feature %s (XENFEAT bit %u), which mica "
-                      "does not support", name ? name : "?", bit);
+        return refuse(&p, -EOPNOTSUPP,
+                      "kernel requires feature %s (XENFEAT bit %u), which mica "
+                      "does not support",
+                      name ? name : "?", bit);
     }
     return 0;
 }

@@ -15,15 +15,15 @@
 #include <string.h>
 #include <xen/elfnote.h>
 
-#define KB_MAX_SEGS 24
+#define KB_MAX_SEGS  24
 #define KB_MAX_NOTES 24
 #define KB_VIRT_BASE 0xffffffff80000000ULL
 
 struct kb_seg {
-    uint32_t type;   /* ELF_PT_LOAD, ... */
-    uint32_t flags;  /* ELF_PF_* */
-    uint64_t paddr;  /* p_paddr (the loader uses this) */
-    uint64_t vaddr;  /* p_vaddr */
+    uint32_t type;  /* ELF_PT_LOAD, ... */
+    uint32_t flags; /* ELF_PF_* */
+    uint64_t paddr; /* p_paddr (the loader uses this) */
+    uint64_t vaddr; /* p_vaddr */
     uint64_t filesz;
     uint64_t memsz;
 };
@@ -51,8 +51,8 @@ static inline uint8_t kb_pattern(uint64_t off)
     return (uint8_t)(off * 7 + 1);
 }
 
-static inline void kb_note_raw(struct kb_spec *s, const char *name, uint32_t type,
-                               const void *desc, uint32_t descsz)
+static inline void kb_note_raw(struct kb_spec *s, const char *name, uint32_t type, const void *desc,
+                               uint32_t descsz)
 {
     struct kb_note *n = &s->notes[s->nnotes++];
 

@@ -96,8 +96,8 @@ START_TEST(test_segments_sorted)
 
     spec.segs[0] = spec.segs[1];
     spec.segs[1] = t;
-    kb_seg(&spec, ELF_PF_R, 0x9000, 0, 0);            /* empty */
-    kb_seg(&spec, 0, 0x10000, 0x10, 0x10);            /* no R/W/X: libelf skips it */
+    kb_seg(&spec, ELF_PF_R, 0x9000, 0, 0); /* empty */
+    kb_seg(&spec, 0, 0x10000, 0x10, 0x10); /* no R/W/X: libelf skips it */
     spec.segs[spec.nsegs++] = (struct kb_seg){.type = 6 /* PT_PHDR */, .flags = ELF_PF_R};
     build();
     ck_assert_msg(parse() == 0, "%s", msg);
@@ -301,7 +301,7 @@ START_TEST(test_features)
     kb_note_num(&spec, XEN_ELFNOTE_MOD_START_PFN, 1, 4);
     kb_note_num(&spec, XEN_ELFNOTE_INIT_P2M, 0xffffea0000000000ULL, 8);
     kb_note_num(&spec, XEN_ELFNOTE_PHYS32_ENTRY, 0x100000, 4); /* ignored */
-    kb_note_num(&spec, 0x77, 5, 3);                             /* unknown: ignored */
+    kb_note_num(&spec, 0x77, 5, 3);                            /* unknown: ignored */
     build();
     ck_assert_msg(parse() == 0, "%s", msg);
     ck_assert_uint_eq(k.features_supported[0], (1U << XENFEAT_dom0) |
@@ -315,8 +315,7 @@ START_TEST(test_features)
     ck_assert_int_eq(elf_xen_feature_bit("dom0", 4), XENFEAT_dom0);
     ck_assert_int_eq(elf_xen_feature_bit("dom0x", 4), XENFEAT_dom0);
     ck_assert_int_eq(elf_xen_feature_bit("dom", 3), -1);
-    ck_assert_str_eq(elf_xen_feature_name(XENFEAT_writable_page_tables),
-                     "writable_page_tables");
+    ck_assert_str_eq(elf_xen_feature_name(XENFEAT_writable_page_tables), "writable_page_tables");
     ck_assert_ptr_null(elf_xen_feature_name(12));
     ck_assert_ptr_null(elf_xen_feature_name(99));
 }
@@ -484,8 +483,7 @@ START_TEST(test_truncated_every_length)
         memset(msg, 0x55, sizeof(msg));
         rc = elf_xen_parse(&k, copy, len, HV_FEATURES, msg, sizeof(msg));
         ck_assert_msg(rc < 0, "length %zu accepted", len);
-        ck_assert_msg(msg[0] != '\0' && strlen(msg) < sizeof(msg), "length %zu: no message",
-                      len);
+        ck_assert_msg(msg[0] != '\0' && strlen(msg) < sizeof(msg), "length %zu: no message", len);
         free(copy);
     }
     /* The same with notes in a section. */
@@ -580,8 +578,8 @@ END_TEST
 /* Header table offsets and counts that overflow or point outside. */
 START_TEST(test_header_tables_outside)
 {
-    static const uint64_t offsets[] = {~0ULL, ~0ULL - 55, ~0ULL - 56 * 3 + 1, 1ULL << 63,
-                                       IMG_CAP, 0x100000};
+    static const uint64_t offsets[] = {~0ULL,      ~0ULL - 55, ~0ULL - 56 * 3 + 1,
+                                       1ULL << 63, IMG_CAP,    0x100000};
     struct elf64_hdr eh;
 
     for (unsigned int i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
@@ -792,8 +790,7 @@ START_TEST(test_small_message_buffer)
 
     spec.nnotes = 0;
     build();
-    ck_assert_int_eq(elf_xen_parse(&k, img, img_size, HV_FEATURES, small, sizeof(small)),
-                     -EINVAL);
+    ck_assert_int_eq(elf_xen_parse(&k, img, img_size, HV_FEATURES, small, sizeof(small)), -EINVAL);
     ck_assert_str_eq(small, "no Xen ");
     ck_assert_int_eq(elf_xen_parse(&k, img, img_size, HV_FEATURES, NULL, 0), -EINVAL);
 }

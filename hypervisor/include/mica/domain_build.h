@@ -42,7 +42,7 @@
 #define PV_PTE_ADDR     0x000ffffffffff000ULL /* machine address bits of an entry */
 
 /* Flags of the initial tables: leaves (L1 entries), and L2-L4 entries. */
-#define PV_L1_PROT (PV_PTE_PRESENT | PV_PTE_RW | PV_PTE_USER | PV_PTE_ACCESSED | PV_PTE_DIRTY)
+#define PV_L1_PROT    (PV_PTE_PRESENT | PV_PTE_RW | PV_PTE_USER | PV_PTE_ACCESSED | PV_PTE_DIRTY)
 #define PV_L1_PROT_RO (PV_L1_PROT & ~PV_PTE_RW) /* for the page-table frames themselves */
 #define PV_TABLE_PROT (PV_PTE_PRESENT | PV_PTE_RW | PV_PTE_USER | PV_PTE_ACCESSED)
 
@@ -51,27 +51,27 @@
 #define PV_L4_HV_LAST  271
 
 #define PV_BOOT_MAGIC "xen-3.0-x86_64" /* start_info.magic; Xen adds "p" for a PAE_MODE kernel */
-#define PV_NO_PFN (~(uint64_t)0)
+#define PV_NO_PFN     (~(uint64_t)0)
 
 /**
  * Where everything of a PV domain goes. Virtual addresses are the guest's; every
  * [*_start, *_end) range is 4 KiB-aligned and empty (start == end) when absent.
  */
 struct pv_layout {
-    uint64_t nr_pages;         /* the domain's memory in 4 KiB pages: PFNs [0, nr_pages) */
-    uint64_t v_start;          /* VIRT_BASE: maps PFN 0 */
+    uint64_t nr_pages;             /* the domain's memory in 4 KiB pages: PFNs [0, nr_pages) */
+    uint64_t v_start;              /* VIRT_BASE: maps PFN 0 */
     uint64_t kern_start, kern_end; /* the kernel's loaded extent (virt_kstart, virt_kend) */
     uint64_t mod_start, mod_end;   /* the module, when mapped */
-    uint64_t mod_len;          /* module size in bytes (0: none) */
-    uint64_t mod_pfn;          /* PFN of the module's first page, PV_NO_PFN if none */
-    bool mod_unmapped;         /* MOD_START_PFN: module at PFNs [nr_mapped, ...), not mapped */
+    uint64_t mod_len;              /* module size in bytes (0: none) */
+    uint64_t mod_pfn;              /* PFN of the module's first page, PV_NO_PFN if none */
+    bool mod_unmapped;             /* MOD_START_PFN: module at PFNs [nr_mapped, ...), not mapped */
     uint64_t p2m_start, p2m_end;   /* the p2m list: nr_pages unsigned longs */
     uint64_t start_info_start, start_info_end; /* one page */
-    uint64_t pt_start, pt_end;     /* the bootstrap page tables: nr_pt_frames pages */
-    uint64_t stack_start, stack_end; /* one page; the initial RSP is stack_end */
-    uint64_t v_end;            /* end of the initial mapping, 4 MiB-aligned */
-    uint64_t nr_mapped;        /* (v_end - v_start) / 4 KiB: PFNs [0, nr_mapped) are mapped */
-    uint64_t nr_pt_frames;     /* 1 + nr_l3 + nr_l2 + nr_l1 */
+    uint64_t pt_start, pt_end;                 /* the bootstrap page tables: nr_pt_frames pages */
+    uint64_t stack_start, stack_end;           /* one page; the initial RSP is stack_end */
+    uint64_t v_end;                            /* end of the initial mapping, 4 MiB-aligned */
+    uint64_t nr_mapped;           /* (v_end - v_start) / 4 KiB: PFNs [0, nr_mapped) are mapped */
+    uint64_t nr_pt_frames;        /* 1 + nr_l3 + nr_l2 + nr_l1 */
     uint64_t nr_l3, nr_l2, nr_l1; /* tables of each level; L4 first at pt_start, then these */
 };
 

@@ -26,20 +26,20 @@
 
 /* ---- Minimal ELF-64 definitions (ELF-64 Object File Format 1.5), little endian. ---- */
 
-#define ELF_NIDENT 16
-#define ELF_MAG0 0x7f /* e_ident[0..3] = 0x7f 'E' 'L' 'F' */
-#define ELF_CLASS64 2 /* e_ident[4] (EI_CLASS) */
-#define ELF_DATA2LSB 1 /* e_ident[5] (EI_DATA) */
-#define ELF_EV_CURRENT 1 /* e_ident[6] (EI_VERSION) and e_version */
-#define ELF_ET_EXEC 2
-#define ELF_EM_X86_64 62
-#define ELF_PT_LOAD 1
-#define ELF_PT_NOTE 4
-#define ELF_PF_X 1
-#define ELF_PF_W 2
-#define ELF_PF_R 4
-#define ELF_SHT_NOTE 7
-#define ELF_PN_XNUM 0xffff /* e_phnum escape: the real count is elsewhere (refused) */
+#define ELF_NIDENT     16
+#define ELF_MAG0       0x7f /* e_ident[0..3] = 0x7f 'E' 'L' 'F' */
+#define ELF_CLASS64    2    /* e_ident[4] (EI_CLASS) */
+#define ELF_DATA2LSB   1    /* e_ident[5] (EI_DATA) */
+#define ELF_EV_CURRENT 1    /* e_ident[6] (EI_VERSION) and e_version */
+#define ELF_ET_EXEC    2
+#define ELF_EM_X86_64  62
+#define ELF_PT_LOAD    1
+#define ELF_PT_NOTE    4
+#define ELF_PF_X       1
+#define ELF_PF_W       2
+#define ELF_PF_R       4
+#define ELF_SHT_NOTE   7
+#define ELF_PN_XNUM    0xffff /* e_phnum escape: the real count is elsewhere (refused) */
 
 /** ELF-64 file header (Elf64_Ehdr). */
 struct elf64_hdr {
@@ -97,9 +97,9 @@ struct elf64_note {
 
 /* ---- The parsed kernel. ---- */
 
-#define ELF_XEN_MAX_SEGMENTS 16 /* PT_LOAD segments a kernel may have */
-#define ELF_XEN_STR_MAX 64      /* bytes kept of each string note, NUL included */
-#define ELF_XEN_NO_ADDR (~(uint64_t)0) /* "not given" for optional addresses */
+#define ELF_XEN_MAX_SEGMENTS 16             /* PT_LOAD segments a kernel may have */
+#define ELF_XEN_STR_MAX      64             /* bytes kept of each string note, NUL included */
+#define ELF_XEN_NO_ADDR      (~(uint64_t)0) /* "not given" for optional addresses */
 
 /** One loadable segment (a PT_LOAD with a non-zero p_memsz). */
 struct elf_xen_segment {
@@ -115,18 +115,18 @@ struct elf_xen_image {
     const uint8_t *image; /* the ELF file (not copied: must outlive this struct) */
     size_t size;          /* its length in bytes */
 
-    uint64_t entry;        /* XEN_ELFNOTE_ENTRY, default e_entry: the initial RIP */
-    uint64_t virt_base;    /* XEN_ELFNOTE_VIRT_BASE, default 0: virtual address of PFN 0 */
-    uint64_t paddr_offset; /* XEN_ELFNOTE_PADDR_OFFSET, default 0 (elfnote.h) */
+    uint64_t entry;          /* XEN_ELFNOTE_ENTRY, default e_entry: the initial RIP */
+    uint64_t virt_base;      /* XEN_ELFNOTE_VIRT_BASE, default 0: virtual address of PFN 0 */
+    uint64_t paddr_offset;   /* XEN_ELFNOTE_PADDR_OFFSET, default 0 (elfnote.h) */
     uint64_t hypercall_page; /* XEN_ELFNOTE_HYPERCALL_PAGE, or ELF_XEN_NO_ADDR */
-    uint64_t init_p2m;     /* XEN_ELFNOTE_INIT_P2M, or ELF_XEN_NO_ADDR (mica ignores it) */
-    uint64_t virt_kstart;  /* loaded extent [virt_kstart, virt_kend): lowest segment */
-    uint64_t virt_kend;    /* start rounded down, highest end rounded up to 4 KiB */
+    uint64_t init_p2m;       /* XEN_ELFNOTE_INIT_P2M, or ELF_XEN_NO_ADDR (mica ignores it) */
+    uint64_t virt_kstart;    /* loaded extent [virt_kstart, virt_kend): lowest segment */
+    uint64_t virt_kend;      /* start rounded down, highest end rounded up to 4 KiB */
 
     /* XEN_ELFNOTE_FEATURES and XEN_ELFNOTE_SUPPORTED_FEATURES: XENFEAT_ bit numbers. */
     uint32_t features_supported[XENFEAT_NR_SUBMAPS]; /* named or '!'-named or in the bitmap */
     uint32_t features_required[XENFEAT_NR_SUBMAPS];  /* '!'-named */
-    bool has_supported_features; /* a SUPPORTED_FEATURES note was present */
+    bool has_supported_features;                     /* a SUPPORTED_FEATURES note was present */
 
     bool pae;           /* PAE_MODE "yes" or "...bimodal..." (only changes start_info.magic) */
     bool bsd_symtab;    /* BSD_SYMTAB "yes" (mica does not load the symbol table) */
