@@ -68,6 +68,12 @@ _Static_assert(sizeof(struct page_info) == 24, "struct page_info should stay sma
 #define PGC_allocated   (1ULL << 63) /* owner holds the allocation reference (Xen's meaning) */
 #define PGC_free_head   (1ULL << 62) /* first frame of a free buddy block of 2^order frames */
 #define PGC_alloc_head  (1ULL << 61) /* first frame of a block the allocator handed out */
+/*
+ * Added for the typed-frame rules (mm.c, issue 3): a hypervisor-allocated frame shared with
+ * its owner domain (shared_info), as Xen's PGC_xen_heap. put_page() never frees it (the
+ * hypervisor does), and a mapping may not change its cache attributes (Xen: -EACCES).
+ */
+#define PGC_xen_heap    (1ULL << 60)
 #define PGC_count_width 56
 #define PGC_count_mask  ((1ULL << PGC_count_width) - 1)
 

@@ -1,0 +1,607 @@
+/*
+ * Typed frames and the update_va_mapping hypercall: Xen's reference-count and page-type
+ * rules for PV page tables. The rules, and where they come from, are at the top of
+ * <mica/page_types.h>; docs/abi.md ("Typed frames") lists where mica differs from Xen.
+ *
+ * Portable: frames are reached only through map_frame(), mfn_to_page() and mfn_valid(), so
+ * this file also runs in the host unit tests (tests/unit/test_mm.c) on fake memory.
+ */
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_access.h>
+#include <mica/heap.h>
+#include <mica/hypercall.h>
+#include <mica/mm.h>
+#include <mica/page_types.h>
+#include <mica/panic.h>
+#include <xen/xen.h>
+
+struct mm_counters mm_counters;
+
+/*
+ * Flags an entry may change without taking new references (Xen's FASTPATH_FLAG_WHITELIST;
+ * with linear page tables allowed, _RW is not in it for L2-L4 either).
+ */
+#define PT_FASTPATH_FLAGS                                                                     \
+    (PT_NX | PT_AVAIL_HIGH | PT_AVAIL | PT_GLOBAL | PT_DIRTY | PT_ACCESSED | PT_USER)
+
+/* The MFN Xen treats as "no frame" in an L1 entry (all address bits set): -EINVAL. */
+#define PT_INVALID_MFN (PT_ADDR_MASK >> PAGE_SHIFT)
+
+static inline uint64_t page_count(const struct page_info *pg)
+{
+    return pg->count_info & PGC_count_mask;
+}
+
+static inline uint32_t type_count(const struct page_info *pg)
+{
+    return pg->type_info & PGT_count_mask;
+}
+
+/* The level (1-4) of a page-table type, or 0 for any other type. */
+static inline unsigned int pt_level_of(uint32_t type_info)
+{
+    uint32_t t = type_info & PGT_type_mask;
+
+    return (t >= PGT_l1_page_table && t <= PGT_l4_page_table) ? t >> PGT_type_shift : 0;
+}
+
+static inline bool is_hv_l4_slot(unsigned int slot)
+{
+    return slot >= PT_HV_L4_FIRST && slot <= PT_HV_L4_LAST;
+}
+
+/* A frame that is not RAM: beyond the frame table, or device memory (DOMID_IO). */
+static inline bool is_iomem_frame(mfn_t mfn)
+{
+    return !mfn_valid(mfn) || mfn_to_page(mfn)->owner == DOMID_IO;
+}
+
+/*
+ * Defaults until domains carry I/O permissions (the driver-domain issue): no domain may map
+ * MMIO or choose cache attributes. Weak, so the hypervisor's domain code (and the unit
+ * tests) replace them with real ones without touching this file.
+ */
+__attribute__((weak)) bool iomem_access_permitted(const struct domain *d, mfn_t mfn)
+{
+    (void)d;
+    (void)mfn;
+    return false;
+}
+
+__attribute__((weak)) bool domain_has_io_resources(const struct domain *d)
+{
+    (void)d;
+    return false;
+}
+
+static void flush_tlb(void)
+{
+    mm_counters.tlb_flushes++;
+    arch_flush_tlb_local();
+}
+
+/* ---- General references ---- */
+
+bool get_page(mfn_t mfn, const struct domain *d)
+{
+    struct page_info *pg;
+    uint64_t c;
+
+    if (!mfn_valid(mfn))
+        return false;
+    pg = mfn_to_page(mfn);
+    c = page_count(pg);
+    /* Count 0: not allocated. Like Xen, keep the top two values unused (no wrap). */
+    if (pg->owner != d->domain_id || c == 0 || c >= PGC_count_mask - 1)
+        return false;
+    pg->count_info++;
+    return true;
+}
+
+void put_page(mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    struct domain *owner;
+
+    BUG_ON(page_count(pg) == 0);
+    pg->count_info--;
+    if (page_count(pg) != 0 || (pg->count_info & PGC_xen_heap))
+        return;
+    /* The last reference: PGC_allocated and every type reference have gone before. */
+    BUG_ON((pg->count_info & PGC_allocated) || type_count(pg) != 0);
+    owner = domain_lookup(pg->owner);
+    if (owner && owner->tot_pages)
+        owner->tot_pages--;
+    free_frames(mfn, 0);
+}
+
+/* ---- Validation of page-table frames ---- */
+
+/*
+ * Adjust a validated present entry as Xen does for a 64-bit PV guest, whose kernel runs in
+ * ring 3 (Xen's adjust_guest_l1e..l4e): _USER everywhere, the guest-kernel marker on L1
+ * entries that lacked _USER, _ACCESSED on L4 entries. Xen also adds _GLOBAL to user L1
+ * mappings; mica does not (its TLB flushes would have to cover them).
+ */
+static uint64_t adjust_guest_entry(uint64_t e, unsigned int level)
+{
+    if (!(e & PT_PRESENT))
+        return e;
+    switch (level) {
+    case 1:
+        if (!(e & PT_USER))
+            e |= PT_GUEST_KERNEL | PT_USER;
+        return e;
+    case 4:
+        return e | PT_USER | PT_ACCESSED;
+    default:
+        return e | PT_USER;
+    }
+}
+
+static int get_page_from_l1e(uint64_t *pe, struct domain *d)
+{
+    uint64_t e = *pe;
+    uint64_t disallow = PT_L1_DISALLOW;
+    mfn_t mfn = pte_mfn(e);
+
+    if (domain_has_io_resources(d))
+        disallow &= ~PT_CACHE_ATTRS;
+    if (e & disallow)
+        return -EINVAL;
+
+    if (is_iomem_frame(mfn)) {
+        /* MMIO takes no references (Xen): only the permission matters. */
+        if (!iomem_access_permitted(d, mfn))
+            return mfn == PT_INVALID_MFN ? -EINVAL : -EPERM;
+        /* MMIO is never cached unless asked for: WB, WT and WP become UC (Xen). */
+        switch (e & PT_CACHE_ATTRS) {
+        case 0:
+        case PT_PWT:
+        case PT_PWT | PT_PAT:
+            *pe = (e & ~PT_CACHE_ATTRS) | PT_PCD | PT_PWT;
+            break;
+        }
+        return 0;
+    }
+
+    /* Another domain's frame, a free one, the hypervisor's: Xen's could_not_pin. */
+    if (!get_page(mfn, d))
+        return -EBUSY;
+    if ((e & PT_RW) && get_page_type(mfn, PGT_writable_page) != 0) {
+        put_page(mfn);
+        return -EBUSY;
+    }
+    if ((e & PT_CACHE_ATTRS) && (mfn_to_page(mfn)->count_info & PGC_xen_heap)) {
+        if (e & PT_RW)
+            put_page_type(mfn);
+        put_page(mfn);
+        return -EACCES;
+    }
+    return 0;
+}
+
+static void put_page_from_l1e(uint64_t e)
+{
+    mfn_t mfn = pte_mfn(e);
+
+    if (!(e & PT_PRESENT) || is_iomem_frame(mfn))
+        return;
+    if (e & PT_RW)
+        put_page_and_type(mfn);
+    else
+        put_page(mfn);
+}
+
+int get_page_from_pte(uint64_t *e, unsigned int level, mfn_t table, struct domain *d)
+{
+    mfn_t mfn = pte_mfn(*e);
+    int rc;
+
+    if (!(*e & PT_PRESENT))
+        return 0;
+    if (level == 1) {
+        rc = get_page_from_l1e(e, d);
+    } else {
+        if (*e & PT_BASE_DISALLOW)
+            return -EINVAL;
+        rc = get_page_and_type(mfn, d, pgt_level_type(level - 1));
+        /*
+         * A read-only entry pointing at its own table is a linear (recursive) mapping:
+         * allowed without references (Xen's get_lN_linear_pagetable, same-table case).
+         */
+        if (rc == -EINVAL && mfn == table && !(*e & PT_RW))
+            rc = 0;
+    }
+    if (rc == 0)
+        mm_counters.entries_validated++;
+    return rc;
+}
+
+void put_page_from_pte(uint64_t e, unsigned int level, mfn_t table, struct domain *d)
+{
+    mfn_t mfn = pte_mfn(e);
+
+    (void)d;
+    if (!(e & PT_PRESENT))
+        return;
+    if (level == 1)
+        put_page_from_l1e(e);
+    else if (mfn != table) /* a linear entry holds nothing */
+        put_page_and_type(mfn);
+}
+
+/* Drop the references of entries [0, end) of a level-@level table (skipping slots 256-271). */
+static void put_entries(mfn_t mfn, unsigned int level, unsigned int end, struct domain *d)
+{
+    const uint64_t *t = map_frame(mfn);
+
+    for (unsigned int i = 0; i < end; i++) {
+        if (level == 4 && is_hv_l4_slot(i))
+            continue;
+        put_page_from_pte(t[i], level, mfn, d);
+    }
+}
+
+/*
+ * Validate frame @mfn as a level-@level table of @d: every present guest entry takes its
+ * references and is adjusted; an L4 then gets the hypervisor's slots. On failure, the
+ * references taken so far are dropped again and the entry's error returned.
+ */
+static int validate_table(mfn_t mfn, unsigned int level, struct domain *d)
+{
+    uint64_t *t = map_frame(mfn);
+
+    for (unsigned int i = 0; i < PT_ENTRIES; i++) {
+        uint64_t e = t[i];
+        int rc;
+
+        if ((level == 4 && is_hv_l4_slot(i)) || !(e & PT_PRESENT))
+            continue;
+        rc = get_page_from_pte(&e, level, mfn, d);
+        if (rc) {
+            put_entries(mfn, level, i, d);
+            mm_counters.validation_failures++;
+            return rc;
+        }
+        t[i] = adjust_guest_entry(e, level);
+    }
+    if (level == 4)
+        arch_init_hv_l4_slots(t);
+    mm_counters.tables_promoted++;
+    return 0;
+}
+
+/* ---- Type references ---- */
+
+int get_page_type(mfn_t mfn, uint32_t type)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    uint32_t x = pg->type_info;
+    unsigned int level = pt_level_of(type);
+    struct domain *d;
+    int rc;
+
+    if ((x & PGT_count_mask) == PGT_count_mask)
+        return -EINVAL;
+    if ((x & PGT_count_mask) != 0) {
+        /*
+         * The type must match. A matching type that is not validated would be a frame in
+         * the middle of its own validation, reached again: impossible while table levels
+         * strictly decrease, refused all the same.
+         */
+        if ((x & PGT_type_mask) != type || !(x & PGT_validated))
+            return -EINVAL;
+        pg->type_info = x + 1;
+        return 0;
+    }
+
+    /* Type count 0 -> 1: the type may change. */
+    if ((x & PGT_type_mask) != type) {
+        /*
+         * A frame that had another type may still have translations in the TLB (a
+         * writable mapping removed without a flush, or entries cached from a former
+         * page table): flush before it takes on the new type (Xen does the same).
+         */
+        if ((x & PGT_type_mask) != PGT_none)
+            flush_tlb();
+        x = (x & ~(PGT_type_mask | PGT_validated)) | type;
+    }
+    pg->type_info = x + 1;
+    if (x & PGT_validated)
+        return 0;
+    if (!level) {
+        pg->type_info |= PGT_validated;
+        return 0;
+    }
+
+    /* The count is 1 and PGT_validated clear while the contents are checked. */
+    d = domain_lookup(pg->owner);
+    rc = d ? validate_table(mfn, level, d) : -EINVAL;
+    if (rc) {
+        pg->type_info = 0; /* untyped, as Xen leaves a frame that failed validation */
+        return rc;
+    }
+    pg->type_info |= PGT_validated;
+    return 0;
+}
+
+void put_page_type(mfn_t mfn)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+    uint32_t x = pg->type_info;
+    unsigned int level = pt_level_of(x);
+
+    BUG_ON((x & PGT_count_mask) == 0);
+    if ((x & PGT_count_mask) == 1) {
+        BUG_ON(x & PGT_pinned); /* the pin holds a reference of its own */
+        if (level && (x & PGT_validated)) {
+            /* Devalidate with the count still 1, so no one can take the type meanwhile. */
+            struct domain *d = domain_lookup(pg->owner);
+
+            pg->type_info = x & ~PGT_validated;
+            put_entries(mfn, level, PT_ENTRIES, d);
+            mm_counters.tables_demoted++;
+        }
+    }
+    pg->type_info--;
+}
+
+int get_page_and_type(mfn_t mfn, const struct domain *d, uint32_t type)
+{
+    int rc;
+
+    if (!get_page(mfn, d))
+        return -EINVAL;
+    rc = get_page_type(mfn, type);
+    if (rc)
+        put_page(mfn);
+    return rc;
+}
+
+void put_page_and_type(mfn_t mfn)
+{
+    put_page_type(mfn);
+    put_page(mfn);
+}
+
+/* ---- Updates ---- */
+
+int mod_pt_entry(struct domain *d, mfn_t table, unsigned int slot, uint64_t val)
+{
+    const struct page_info *pg;
+    unsigned int level;
+    uint64_t *t, old;
+    int rc;
+
+    if (slot >= PT_ENTRIES || !mfn_valid(table))
+        return -EINVAL;
+    pg = mfn_to_page(table);
+    level = pt_level_of(pg->type_info);
+    if (pg->owner != d->domain_id || !level || !(pg->type_info & PGT_validated) ||
+        type_count(pg) == 0)
+        return -EINVAL;
+    if (level == 4 && is_hv_l4_slot(slot))
+        return -EINVAL; /* Xen: "L4 update in Xen-private area" */
+
+    t = map_frame(table);
+    old = t[slot];
+    if (val & PT_PRESENT) {
+        uint64_t disallow = level == 1 ? PT_L1_DISALLOW : PT_BASE_DISALLOW;
+
+        if (level == 1 && domain_has_io_resources(d))
+            disallow &= ~PT_CACHE_ATTRS;
+        if (val & disallow)
+            return -EINVAL;
+        val = adjust_guest_entry(val, level);
+        /* Same frame, same permissions and caching: the references carry over. */
+        if ((old & PT_PRESENT) && !((old ^ val) & ~PT_FASTPATH_FLAGS)) {
+            t[slot] = val;
+            return 0;
+        }
+        rc = get_page_from_pte(&val, level, table, d);
+        if (rc)
+            return rc;
+    }
+    t[slot] = val;
+    put_page_from_pte(old, level, table, d);
+    return 0;
+}
+
+/*
+ * Find the L1 table that maps guest address @va in @v's page tables, as the hardware walk
+ * (and Xen's linear-map lookup, map_guest_l1e) finds it. Returns its MFN, or false if an
+ * upper level is not present or is a superpage.
+ */
+static bool guest_l1_table(const struct vcpu *v, uint64_t va, mfn_t *l1)
+{
+    mfn_t mfn = (mfn_t)(v->guest_table >> PAGE_SHIFT);
+
+    if (!v->guest_table)
+        return false;
+    for (unsigned int level = 4; level > 1; level--) {
+        uint64_t e;
+
+        if (!mfn_valid(mfn))
+            return false;
+        e = ((const uint64_t *)map_frame(mfn))[pt_index(va, level)];
+        if ((e & (PT_PRESENT | PT_PSE)) != PT_PRESENT)
+            return false;
+        mfn = pte_mfn(e);
+    }
+    if (!mfn_valid(mfn))
+        return false;
+    *l1 = mfn;
+    return true;
+}
+
+/*
+ * The flush an update_va_mapping asks for (xen.h UVMF_*), once the entry is written. With
+ * one CPU, UVMF_LOCAL, UVMF_ALL and a vCPU bitmap that names this vCPU all flush here; the
+ * bitmap is read as Xen reads it (one unsigned long for a one-vCPU domain).
+ */
+static long uvmf_flush(const struct vcpu *v, uint64_t va, unsigned long flags)
+{
+    unsigned long type = flags & UVMF_FLUSHTYPE_MASK;
+    unsigned long bmap = flags & ~UVMF_FLUSHTYPE_MASK;
+    bool flush = true;
+
+    if (type != UVMF_TLB_FLUSH && type != UVMF_INVLPG)
+        return 0; /* UVMF_NONE, and type 3, which Xen ignores too */
+    if (bmap != UVMF_LOCAL && bmap != UVMF_ALL) {
+        unsigned long vmask;
+
+        if (copy_from_guest(&vmask, bmap, sizeof(vmask)))
+            return -EFAULT;
+        flush = (vmask >> v->vcpu_id) & 1;
+    }
+    if (!flush)
+        return 0;
+    if (type == UVMF_TLB_FLUSH) {
+        flush_tlb();
+    } else {
+        mm_counters.invlpgs++;
+        arch_invlpg(va);
+    }
+    return 0;
+}
+
+long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags,
+                          unsigned long a4, unsigned long a5)
+{
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+    mfn_t l1;
+    int rc;
+
+    (void)a4;
+    (void)a5;
+    mm_counters.update_va_mapping++;
+
+    /* The hypervisor's range and non-canonical addresses have no guest L1 (Xen __addr_ok). */
+    if (va >= PT_GUEST_VA_LOW_END && va < PT_GUEST_VA_HIGH_START)
+        return -EINVAL;
+    if (!guest_l1_table(v, va, &l1) || !get_page(l1, d))
+        return -EINVAL;
+    if ((mfn_to_page(l1)->type_info & PGT_type_mask) != PGT_l1_page_table) {
+        put_page(l1);
+        return -EINVAL;
+    }
+    rc = mod_pt_entry(d, l1, pt_index(va, 1), val);
+    put_page(l1);
+    if (rc)
+        return rc; /* nothing changed: no flush (Xen 4.17) */
+    return uvmf_flush(v, va, flags);
+}
+
+/* ---- Pinning, CR3, sharing, teardown ---- */
+
+int pin_page_table(struct domain *d, mfn_t mfn, unsigned int level)
+{
+    int rc;
+
+    if (level < 1 || level > 4)
+        return -EINVAL;
+    if (!get_page(mfn, d))
+        return -EINVAL;
+    rc = get_page_type(mfn, pgt_level_type(level));
+    if (rc) {
+        put_page(mfn);
+        return rc;
+    }
+    if (mfn_to_page(mfn)->type_info & PGT_pinned) {
+        put_page_and_type(mfn); /* Xen: "already pinned" */
+        return -EINVAL;
+    }
+    mfn_to_page(mfn)->type_info |= PGT_pinned;
+    return 0;
+}
+
+int unpin_page_table(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg;
+
+    if (!get_page(mfn, d))
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    if (!(pg->type_info & PGT_pinned)) {
+        put_page(mfn);
+        return -EINVAL;
+    }
+    pg->type_info &= ~PGT_pinned;
+    put_page_and_type(mfn); /* the pin's references */
+    put_page(mfn);          /* ours */
+    return 0;
+}
+
+int vcpu_set_guest_table(struct vcpu *v, mfn_t mfn)
+{
+    paddr_t old = v->guest_table;
+    int rc;
+
+    if (old && (old >> PAGE_SHIFT) == mfn)
+        return 0;
+    rc = get_page_and_type(mfn, v->domain, PGT_l4_page_table);
+    if (rc)
+        return rc;
+    v->guest_table = (paddr_t)mfn << PAGE_SHIFT;
+    if (old)
+        put_page_and_type((mfn_t)(old >> PAGE_SHIFT));
+    return 0;
+}
+
+void vcpu_put_guest_table(struct vcpu *v)
+{
+    paddr_t old = v->guest_table;
+
+    v->guest_table = 0;
+    if (old)
+        put_page_and_type((mfn_t)(old >> PAGE_SHIFT));
+}
+
+void share_xen_page_with_guest(mfn_t mfn, struct domain *d)
+{
+    struct page_info *pg = mfn_to_page(mfn);
+
+    pg->owner = d->domain_id;
+    pg->count_info = (pg->count_info & ~PGC_count_mask) | PGC_xen_heap | PGC_allocated | 1;
+    pg->type_info = PGT_writable_page | PGT_validated | 1;
+}
+
+void put_domain_page_tables(struct domain *d)
+{
+    for (unsigned int i = 0; i < ARRAY_SIZE(d->vcpu); i++) {
+        if (d->vcpu[i])
+            vcpu_put_guest_table(d->vcpu[i]);
+    }
+    for (mfn_t mfn = 0; mfn < max_mfn; mfn++) {
+        const struct page_info *pg = mfn_to_page(mfn);
+
+        if (pg->owner == d->domain_id && (pg->type_info & PGT_pinned))
+            unpin_page_table(d, mfn);
+    }
+}
+
+unsigned long domain_relinquish_memory(struct domain *d)
+{
+    unsigned long busy = 0;
+
+    put_domain_page_tables(d);
+    for (mfn_t mfn = 0; mfn < max_mfn; mfn++) {
+        struct page_info *pg = mfn_to_page(mfn);
+
+        if (pg->owner != d->domain_id)
+            continue;
+        if ((pg->count_info & PGC_xen_heap) && type_count(pg) == 1 &&
+            (pg->type_info & PGT_type_mask) == PGT_writable_page)
+            pg->type_info = 0; /* the permanent writable reference of a shared page */
+        if (pg->count_info & PGC_allocated) {
+            pg->count_info &= ~PGC_allocated;
+            put_page(mfn); /* frees the frame unless someone else still holds it */
+        }
+        if (pg->owner == d->domain_id && page_count(pg) != 0)
+            busy++;
+    }
+    return busy;
+}
