@@ -254,6 +254,31 @@ START_TEST(test_layout_example)
 }
 END_TEST
 
+/*
+ * What Xen 4.17 printed ("VIRTUAL MEMORY ARRANGEMENT") when it booted mica's pvguest as a
+ * 32768-page dom0: kernel ffffffff80000000->ffffffff8011c450, Phys-Mach map
+ * ffffffff8011d000->ffffffff8015d000, Start info ffffffff8015d000, Page tables
+ * ffffffff8015e000->ffffffff80163000, Boot stack ffffffff80163000->ffffffff80164000, TOTAL
+ * ffffffff80000000->ffffffff80400000.
+ */
+START_TEST(test_layout_matches_xen)
+{
+    struct pv_layout l;
+
+    fake_kernel(KB_VIRT_BASE, 0, 0x11d000);
+    ck_assert_int_eq(pv_layout(&l, &kern, 0, 32768, msg, sizeof(msg)), 0);
+    ck_assert_uint_eq(l.p2m_start, 0xffffffff8011d000ULL);
+    ck_assert_uint_eq(l.p2m_end, 0xffffffff8015d000ULL);
+    ck_assert_uint_eq(l.start_info_start, 0xffffffff8015d000ULL);
+    ck_assert_uint_eq(l.pt_start, 0xffffffff8015e000ULL);
+    ck_assert_uint_eq(l.pt_end, 0xffffffff80163000ULL);
+    ck_assert_uint_eq(l.nr_pt_frames, 5);
+    ck_assert_uint_eq(l.stack_start, 0xffffffff80163000ULL);
+    ck_assert_uint_eq(l.stack_end, 0xffffffff80164000ULL);
+    ck_assert_uint_eq(l.v_end, 0xffffffff80400000ULL);
+}
+END_TEST
+
 /* Many sizes of memory and module: every invariant, or a clean -ENOMEM. */
 START_TEST(test_layout_sizes)
 {
@@ -822,6 +847,7 @@ static Suite *domain_build_suite(void)
 
     tcase_add_checked_fixture(tl, setup, teardown);
     tcase_add_test(tl, test_layout_example);
+    tcase_add_test(tl, test_layout_matches_xen);
     tcase_add_test(tl, test_layout_sizes);
     tcase_add_test(tl, test_layout_crossing_boundaries);
     tcase_add_test(tl, test_layout_too_small);
