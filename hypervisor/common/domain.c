@@ -5,6 +5,7 @@
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/heap.h>
+#include <mica/page_types.h>
 #include <mica/panic.h>
 #include <mica/printf.h>
 #include <mica/string.h>
@@ -44,11 +45,13 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned long max_p
     d->max_pages = max_pages;
     d->state = DOMAIN_RUNNING;
 
-    d->shared_info = alloc_hv_page(&d->shared_info_mfn, domid);
+    d->shared_info = alloc_hv_page(&d->shared_info_mfn, DOMID_XEN);
     if (!d->shared_info) {
         *err = -ENOMEM;
         return NULL;
     }
+    /* The guest maps its shared_info writable, as on Xen, and can never retype it. */
+    share_xen_page_with_guest(d->shared_info_mfn, d);
     v->domain = d;
     v->vcpu_id = 0;
     v->vcpu_info = &d->shared_info->vcpu_info[0];

@@ -165,6 +165,8 @@ static void memory_init(const struct multiboot_info *mbi, uint32_t mbi_pa)
         rc = memmap_build(&boot_memmap);
     if (rc)
         panic("cannot use the boot loader's memory map: error %d", rc);
+    /* Sized before reservations lower the top of RAM. */
+    memmap_summary(&boot_memmap, &s);
 
     /* Never hand out firmware, boot data, module or hypervisor memory. */
     rc = memmap_reserve(&boot_memmap, 0, MiB);
@@ -188,7 +190,6 @@ static void memory_init(const struct multiboot_info *mbi, uint32_t mbi_pa)
     if (rc)
         panic("memory map too fragmented to reserve boot data: error %d", rc);
 
-    memmap_summary(&boot_memmap, &s);
     paging_init(s.ram_end, early_alloc_frame);
     heap_init(&boot_memmap, s.ram_end);
     paging_set_allocator(heap_alloc_pt_frame);
