@@ -22,7 +22,7 @@ struct mm_counters mm_counters;
  * Flags an entry may change without taking new references (Xen's FASTPATH_FLAG_WHITELIST;
  * with linear page tables allowed, _RW is not in it for L2-L4 either).
  */
-#define PT_FASTPATH_FLAGS                                                                     \
+#define PT_FASTPATH_FLAGS                                                                          \
     (PT_NX | PT_AVAIL_HIGH | PT_AVAIL | PT_GLOBAL | PT_DIRTY | PT_ACCESSED | PT_USER)
 
 /* The MFN Xen treats as "no frame" in an L1 entry (all address bits set): -EINVAL. */

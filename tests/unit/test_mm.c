@@ -21,11 +21,11 @@
 
 /* ---- The simulated machine ---- */
 
-#define NFRAMES 128
-#define MFN_HV 1        /* hypervisor memory: DOMID_XEN, count 0 */
-#define MFN_XENHEAP 2   /* hypervisor memory with a reference: DOMID_XEN, count 1 */
-#define MFN_IO 3        /* device memory: DOMID_IO */
-#define MFN_FREE 4      /* free frame */
+#define NFRAMES       128
+#define MFN_HV        1 /* hypervisor memory: DOMID_XEN, count 0 */
+#define MFN_XENHEAP   2 /* hypervisor memory with a reference: DOMID_XEN, count 1 */
+#define MFN_IO        3 /* device memory: DOMID_IO */
+#define MFN_FREE      4 /* free frame */
 #define MFN_FIRST_DOM 8 /* domains' frames are handed out from here */
 
 static struct page_info frames[NFRAMES];
@@ -40,8 +40,8 @@ struct vcpu *current;
 
 static unsigned int nr_flushes, nr_invlpg;
 static uint64_t last_invlpg;
-static bool io_domain;            /* what domain_has_io_resources()/iomem_access_permitted() say */
-static unsigned long guest_bmap;  /* contents of the guest's vCPU bitmap at BMAP_VA */
+static bool io_domain;           /* what domain_has_io_resources()/iomem_access_permitted() say */
+static unsigned long guest_bmap; /* contents of the guest's vCPU bitmap at BMAP_VA */
 #define BMAP_VA 0x10000UL
 
 struct page_info *mfn_to_page(mfn_t mfn)
@@ -196,8 +196,8 @@ static bool validated(mfn_t m)
     return frames[m].type_info & PGT_validated;
 }
 
-#define RW (PT_PRESENT | PT_RW | PT_USER | PT_ACCESSED | PT_DIRTY)
-#define RO (PT_PRESENT | PT_USER | PT_ACCESSED)
+#define RW  (PT_PRESENT | PT_RW | PT_USER | PT_ACCESSED | PT_DIRTY)
+#define RO  (PT_PRESENT | PT_USER | PT_ACCESSED)
 #define TBL (PT_PRESENT | PT_RW | PT_USER | PT_ACCESSED)
 
 /* ---- General references ---- */
@@ -209,12 +209,12 @@ START_TEST(test_get_page_owner_and_count)
 
     ck_assert(get_page(a, d1));
     ck_assert_uint_eq(refs(a), 2);
-    ck_assert(!get_page(a, d2));          /* another domain's frame */
-    ck_assert(!get_page(MFN_HV, d1));     /* hypervisor memory */
+    ck_assert(!get_page(a, d2));      /* another domain's frame */
+    ck_assert(!get_page(MFN_HV, d1)); /* hypervisor memory */
     ck_assert(!get_page(MFN_XENHEAP, d1));
     ck_assert(!get_page(MFN_IO, d1));
     ck_assert(!get_page(MFN_FREE, d1));
-    ck_assert(!get_page(NFRAMES, d1));    /* beyond the frame table */
+    ck_assert(!get_page(NFRAMES, d1)); /* beyond the frame table */
     ck_assert(!get_page(~0UL, d1));
     ck_assert_uint_eq(refs(a), 2);
     put_page(a);
@@ -337,10 +337,10 @@ START_TEST(test_l1_validation_refs_and_devalidation)
 
     mem[l1][0] = pte(w, RW);
     mem[l1][1] = pte(r, RO);
-    mem[l1][2] = pte(w, RW); /* a second writable mapping of the same frame */
-    mem[l1][3] = pte(l1, RO); /* the table itself, read-only: allowed */
+    mem[l1][2] = pte(w, RW);                 /* a second writable mapping of the same frame */
+    mem[l1][3] = pte(l1, RO);                /* the table itself, read-only: allowed */
     mem[l1][4] = pte(w, PT_PRESENT | PT_RW); /* no _USER: Xen marks it a guest-kernel page */
-    mem[l1][5] = 0xabc000;                    /* not present: anything goes */
+    mem[l1][5] = 0xabc000;                   /* not present: anything goes */
 
     ck_assert_int_eq(pin_page_table(d1, l1, 1), 0);
     ck_assert(validated(l1));
@@ -431,13 +431,10 @@ START_TEST(test_l1_flags)
         uint64_t flags;
         int rc;
     } cases[] = {
-        {RW | PT_PWT, -EINVAL},
-        {RW | PT_PCD, -EINVAL},
+        {RW | PT_PWT, -EINVAL}, {RW | PT_PCD, -EINVAL},
         {RW | PT_PAT, -EINVAL}, /* bit 7 of an L1 entry: PAT, never a superpage */
-        {RW | PT_GLOBAL, 0},
-        {RW | PT_NX, 0},
-        {RW | PT_AVAIL, 0},
-        {RW | PT_AVAIL_HIGH, 0},
+        {RW | PT_GLOBAL, 0},    {RW | PT_NX, 0},
+        {RW | PT_AVAIL, 0},     {RW | PT_AVAIL_HIGH, 0},
         {RO | PT_DIRTY, 0},
     };
 
@@ -627,7 +624,7 @@ END_TEST
 /* ---- A whole 4-level tree, as the domain builder makes it ---- */
 
 #define VA_BASE 0xffffffff80000000ULL /* L4 511, L3 510, L2 0 */
-#define NDATA 8
+#define NDATA   8
 
 struct tree {
     mfn_t l4, l3, l2, l1, data[NDATA];
@@ -902,9 +899,9 @@ START_TEST(test_uvm_refusals)
         {"all address bits", -EINVAL},
     };
     const uint64_t vals[] = {
-        pte(foreign, RW), pte(t.l1, RW),      pte(t.l4, RW),        pte(MFN_HV, RO),
-        pte(MFN_XENHEAP, RO), pte(MFN_FREE, RO), pte(a, RW | PT_PAT), pte(a, RW | PT_PCD),
-        pte(a, RW | PT_PWT), pte(1ULL << 30, RW), pte(MFN_IO, RO), PT_ADDR_MASK | RW,
+        pte(foreign, RW),     pte(t.l1, RW),       pte(t.l4, RW),       pte(MFN_HV, RO),
+        pte(MFN_XENHEAP, RO), pte(MFN_FREE, RO),   pte(a, RW | PT_PAT), pte(a, RW | PT_PCD),
+        pte(a, RW | PT_PWT),  pte(1ULL << 30, RW), pte(MFN_IO, RO),     PT_ADDR_MASK | RW,
     };
     for (unsigned int i = 0; i < ARRAY_SIZE(vals); i++) {
         ck_assert_msg(uvm(va, vals[i], UVMF_TLB_FLUSH) == expect[i].rc, "%s", expect[i].what);
@@ -932,12 +929,12 @@ START_TEST(test_uvm_bad_addresses)
 
     boot_tree(d1, &t);
     static const uint64_t bad_va[] = {
-        0xffff800000000000ULL, /* hypervisor: slot 256 (M2P) */
-        0xffff82d080200000ULL, /* hypervisor image */
-        0xffff87ffffffffffULL, /* last hypervisor byte */
-        0x0000800000000000ULL, /* non-canonical */
-        0x8000000000000000ULL, /* non-canonical */
-        0x0000000000400000ULL, /* canonical but no L3 there */
+        0xffff800000000000ULL,  /* hypervisor: slot 256 (M2P) */
+        0xffff82d080200000ULL,  /* hypervisor image */
+        0xffff87ffffffffffULL,  /* last hypervisor byte */
+        0x0000800000000000ULL,  /* non-canonical */
+        0x8000000000000000ULL,  /* non-canonical */
+        0x0000000000400000ULL,  /* canonical but no L3 there */
         VA_BASE + (2ULL << 21), /* L2 present, no L1 */
     };
     for (unsigned int i = 0; i < ARRAY_SIZE(bad_va); i++)
@@ -1024,8 +1021,8 @@ START_TEST(test_teardown_returns_counts_to_zero)
             continue;
         ck_assert_msg(freed[m], "mfn %lu not freed", m);
         ck_assert_msg(frames[m].count_info == 0 && frames[m].type_info == 0,
-                      "mfn %lu: count %#llx type %#x", m,
-                      (unsigned long long)frames[m].count_info, frames[m].type_info);
+                      "mfn %lu: count %#llx type %#x", m, (unsigned long long)frames[m].count_info,
+                      frames[m].type_info);
     }
     /* The other domain is untouched. */
     current = &vcpus[2];

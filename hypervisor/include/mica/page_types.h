@@ -59,26 +59,26 @@ struct domain;
 struct vcpu;
 
 /* Page-table entry bits (Intel SDM Vol 3A §4.5, 4-level paging), as 64-bit masks. */
-#define PT_PRESENT   (1ULL << 0)
-#define PT_RW        (1ULL << 1)
-#define PT_USER      (1ULL << 2)
-#define PT_PWT       (1ULL << 3)
-#define PT_PCD       (1ULL << 4)
-#define PT_ACCESSED  (1ULL << 5)
-#define PT_DIRTY     (1ULL << 6)
-#define PT_PSE       (1ULL << 7)    /* L2/L3: superpage */
-#define PT_PAT       (1ULL << 7)    /* L1: PAT index bit 2 */
-#define PT_GLOBAL    (1ULL << 8)
-#define PT_AVAIL     (7ULL << 9)    /* software bits 9-11 */
+#define PT_PRESENT    (1ULL << 0)
+#define PT_RW         (1ULL << 1)
+#define PT_USER       (1ULL << 2)
+#define PT_PWT        (1ULL << 3)
+#define PT_PCD        (1ULL << 4)
+#define PT_ACCESSED   (1ULL << 5)
+#define PT_DIRTY      (1ULL << 6)
+#define PT_PSE        (1ULL << 7) /* L2/L3: superpage */
+#define PT_PAT        (1ULL << 7) /* L1: PAT index bit 2 */
+#define PT_GLOBAL     (1ULL << 8)
+#define PT_AVAIL      (7ULL << 9)      /* software bits 9-11 */
 #define PT_AVAIL_HIGH (0x7ffULL << 52) /* software bits 52-62 */
-#define PT_NX        (1ULL << 63)
-#define PT_ADDR_MASK 0x000ffffffffff000ULL /* bits 12-51: the frame's machine address */
+#define PT_NX         (1ULL << 63)
+#define PT_ADDR_MASK  0x000ffffffffff000ULL /* bits 12-51: the frame's machine address */
 /* Xen's marker on an L1 entry the guest made without _USER (a guest-kernel page). */
 #define PT_GUEST_KERNEL (1ULL << 52)
-#define PT_CACHE_ATTRS (PT_PAT | PT_PCD | PT_PWT)
+#define PT_CACHE_ATTRS  (PT_PAT | PT_PCD | PT_PWT)
 
 /* Flags any guest entry may carry (Xen's base_disallow_mask complement); address excluded. */
-#define PT_GUEST_FLAGS                                                                        \
+#define PT_GUEST_FLAGS                                                                             \
     (PT_PRESENT | PT_RW | PT_USER | PT_ACCESSED | PT_DIRTY | PT_AVAIL | PT_AVAIL_HIGH | PT_NX)
 /* Xen's base_disallow_mask (L2-L4 entries): PWT, PCD, PSE, GLOBAL. */
 #define PT_BASE_DISALLOW (~(PT_GUEST_FLAGS | PT_ADDR_MASK))
@@ -91,7 +91,7 @@ struct vcpu;
 #define PT_HV_L4_FIRST 256
 #define PT_HV_L4_LAST  271
 /* Guest virtual addresses [2^47, HYPERVISOR_VIRT_END) are never the guest's (Xen __addr_ok). */
-#define PT_GUEST_VA_LOW_END  (1ULL << 47)
+#define PT_GUEST_VA_LOW_END    (1ULL << 47)
 #define PT_GUEST_VA_HIGH_START 0xffff880000000000ULL
 
 /* Index of @va in its level-@level table (1-4). */
