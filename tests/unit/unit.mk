@@ -21,6 +21,24 @@ UNIT_SRCS_page_alloc := common/page_alloc.c lib/string.c
 UNIT_SRCS_elf_xen      := common/elf_xen.c lib/string.c lib/vsnprintf.c
 UNIT_SRCS_domain_build := common/domain_build.c common/elf_xen.c lib/string.c lib/vsnprintf.c
 
+# Hypercall handlers (helper: hypercall argument checks). They run over the test doubles in
+# tests/unit/fake_guest.c (guest memory, domains, serial). guest_access.c is built a second
+# way, with its copy functions renamed real_copy_*, so the fakes reuse its range rule.
+UNIT_SRCS_hypercalls := common/version.c common/console.c common/sched.c common/vm_assist.c \
+    common/memory.c common/hypercall.c lib/vsnprintf.c lib/string.c
+UNIT_HC_CFLAGS := -Ihypervisor/arch/x86_64/include -Wno-unused-parameter
+UNIT_HC_GA := $(UNIT_OUT)/hv/common/guest_access_hc.o
+$(patsubst %.c,$(UNIT_OUT)/hv/%.o,$(filter common/%,$(UNIT_SRCS_hypercalls))) \
+$(UNIT_OUT)/obj/test_hypercalls.o: UNIT_CFLAGS += $(UNIT_HC_CFLAGS)
+$(UNIT_OUT)/obj/fake_guest.o: tests/unit/fake_guest.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) $(UNIT_HC_CFLAGS) -Itests/unit -c $< -o $@
+$(UNIT_HC_GA): hypervisor/common/guest_access.c tests/unit/hv_rename.h
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) $(UNIT_HC_CFLAGS) -include tests/unit/hv_rename.h \
+	    -Dcopy_from_guest=real_copy_from_guest -Dcopy_to_guest=real_copy_to_guest -c $< -o $@
+$(UNIT_OUT)/test_hypercalls: $(UNIT_OUT)/obj/fake_guest.o $(UNIT_HC_GA)
+
 # Typed frames and update_va_mapping (helper: mm). mm.c runs over the fakes in test_mm.c;
 # <mica/domain.h> needs <arch/regs.h>, hence the arch include path.
 UNIT_SRCS_mm := common/mm.c
