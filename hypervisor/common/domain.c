@@ -1,4 +1,5 @@
 /* Domains: creation, lookup, shutdown and crash (Xen's common/domain.c in spirit). */
+#include <arch/guest.h>
 #include <arch/machine.h>
 #include <arch/platform.h>
 #include <mica/console.h>
@@ -67,6 +68,26 @@ struct domain *domain_lookup(domid_t domid)
     return domid < MAX_DOMAINS ? domain_by_id[domid] : NULL;
 }
 
+/* Per-hypercall counts at debug level: what researchers ask first about a run. */
+static void print_hypercall_counts(const struct domain *d)
+{
+    char line[160];
+    int n = 0;
+
+    for (unsigned int nr = 0; nr < NR_HYPERCALLS; nr++) {
+        if (!d->hypercall_count[nr])
+            continue;
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " %u:%lu", nr, d->hypercall_count[nr]);
+        if ((size_t)n > sizeof(line) - 24) {
+            printk_debug("mica: d%u hypercalls (nr:count):%s\n", d->domain_id, line);
+            n = 0;
+        }
+    }
+    if (n || d->hypercall_count_other)
+        printk_debug("mica: d%u hypercalls (nr:count):%s other:%lu\n", d->domain_id, line,
+                     d->hypercall_count_other);
+}
+
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
     const char *name = reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown";
@@ -74,8 +95,17 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     d->state = DOMAIN_SHUTDOWN;
     d->shutdown_code = reason;
     printk("mica: d%u shut down: %s (reason %u)\n", d->domain_id, name, reason);
-    if (!d->is_privileged)
-        return;
+    print_hypercall_counts(d);
+    if (!d->is_privileged) {
+        /* Its memory and page tables go back to the allocator (scrubbed on the way). */
+        if (current && current->domain == d)
+            idle_enter(); /* off its page tables before they are freed */
+        unsigned long leaked = domain_relinquish_memory(d);
+        if (leaked)
+            printk_warn("mica: d%u: %lu frames still referenced after teardown\n", d->domain_id,
+                        leaked);
+        schedule();
+    }
     /* The hardware domain's end is the machine's, as on Xen. */
     switch (reason) {
     case SHUTDOWN_poweroff:
@@ -103,6 +133,5 @@ void domain_crash(struct domain *d, const char *why, ...)
     va_end(ap);
     printk_err("mica: d%u crashed: %s\n", d->domain_id, msg);
     domain_shutdown(d, SHUTDOWN_crash);
-    /* A single vCPU and no scheduler yet: with this domain gone nothing else can run. */
-    panic("no runnable domain left after d%u crashed", d->domain_id);
+    schedule(); /* not reached for the hardware domain, whose crash ends the machine */
 }

@@ -78,7 +78,13 @@ long alloc_frames(unsigned int order, domid_t owner)
 
 int free_frames(mfn_t mfn, unsigned int order)
 {
-    return frame_allocator_free(&allocator, mfn, order);
+    int rc = frame_allocator_free(&allocator, mfn, order);
+
+    /* Scrubbed on the way back: no domain ever sees another's (or the hypervisor's) old
+       data. Uniprocessor, so nothing can take the frames before this finishes. */
+    if (!rc)
+        memset(map_frame(mfn), 0, PAGE_SIZE << order);
+    return rc;
 }
 
 void *alloc_hv_page(mfn_t *mfn, domid_t owner)

@@ -30,6 +30,9 @@ struct dom0_mem {
 };
 static struct dom0_mem opt_dom0_mem;
 static char opt_debug_fault[16]; /* test-only: make the hypervisor fault on purpose */
+/* Until boot configurations exist: run N unprivileged copies of dom0's kernel (d1..dN). */
+static uint64_t opt_domu_copies;
+static uint64_t opt_domu_mem = 32UL << 20; /* bytes each */
 
 static int parse_dom0_mem(const char *value, bool negated, void *var)
 {
@@ -67,6 +70,8 @@ static const struct cmdline_option hv_options[] = {
     CMDLINE_OPT_STRING("loglvl", opt_loglvl),
     CMDLINE_OPT_CUSTOM("dom0_mem", parse_dom0_mem, &opt_dom0_mem),
     CMDLINE_OPT_STRING("debug_fault", opt_debug_fault),
+    CMDLINE_OPT_UINT("domu_copies", &opt_domu_copies),
+    CMDLINE_OPT_SIZE("domu_mem", &opt_domu_mem),
 };
 
 static struct memmap boot_memmap;
@@ -271,13 +276,24 @@ static __noreturn void start_dom0(void)
         .nr_vcpus = 1,
     };
 
+    if (opt_domu_copies >= MAX_DOMAINS)
+        panic("domu_copies=%lu: at most %u domains in all", opt_domu_copies, MAX_DOMAINS);
     if (nr_modules > 2)
         printk_warn("mica: modules 2-%u ignored: without a boot configuration only dom0's "
                     "kernel and initrd are used\n", nr_modules - 1);
     if (pv_domain_build(&cfg, &d0))
         panic("could not build dom0 from module 0");
-    printk("mica: starting d0\n");
-    vcpu_start(d0->vcpu[0]);
+    for (unsigned int i = 1; i <= opt_domu_copies; i++) {
+        struct domain *du;
+        struct pv_domain_config ucfg = cfg;
+        ucfg.domid = (domid_t)i;
+        ucfg.privileged = false;
+        ucfg.nr_pages = opt_domu_mem >> PAGE_SHIFT;
+        if (pv_domain_build(&ucfg, &du))
+            panic("could not build d%u from module 0", i);
+    }
+    printk("mica: starting d0%s\n", opt_domu_copies ? " and its copies" : "");
+    schedule();
 }
 
 void start_mica(uint32_t mbi_pa)

@@ -1,7 +1,12 @@
 /*
- * HYPERVISOR_sched_op (xen/sched.h). This round has one vCPU per domain and no scheduler
- * yet, so SCHEDOP_yield returns at once; blocking and polling come with event channels.
+ * HYPERVISOR_sched_op (xen/sched.h) and the scheduler. One vCPU per domain; blocking and
+ * polling come with event channels.
  */
+#include <arch/cpu.h>
+#include <arch/guest.h>
+#include <arch/platform.h>
+#include <arch/time.h>
+#include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
@@ -15,7 +20,9 @@ long do_sched_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigne
 
     switch ((int)cmd) {
     case SCHEDOP_yield:
-        return 0;
+        /* The result is written into the frame now: schedule() does not come back here. */
+        guest_cpu_regs()->rax = 0;
+        schedule();
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s)))
@@ -38,4 +45,61 @@ long do_sched_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigne
     default:
         return -ENOSYS;
     }
+}
+
+/* ---- The scheduler: round-robin over domains, one vCPU each, LAPIC-timer time slices. ---- */
+
+bool vcpu_runnable(const struct vcpu *v)
+{
+    return v && v->domain->state == DOMAIN_RUNNING;
+}
+
+/* The next runnable vCPU after current's domain in domain-id order, or NULL. */
+static struct vcpu *pick_next(void)
+{
+    unsigned int start = current ? current->domain->domain_id + 1u : 0;
+
+    for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+        struct domain *d = domain_lookup((domid_t)((start + i) % MAX_DOMAINS));
+        if (d && vcpu_runnable(d->vcpu[0]))
+            return d->vcpu[0];
+    }
+    return NULL;
+}
+
+static bool any_domain_alive(void)
+{
+    for (unsigned int id = 0; id < MAX_DOMAINS; id++) {
+        struct domain *d = domain_lookup((domid_t)id);
+        if (d && d->state == DOMAIN_RUNNING)
+            return true;
+    }
+    return false;
+}
+
+/* The time slice ran out: let the next vCPU run. Interrupts reach the hypervisor only
+   from a guest or from the idle loop, so the current context is always safe to leave. */
+static void slice_expired(void)
+{
+    schedule();
+}
+
+void schedule(void)
+{
+    struct vcpu *next;
+
+    local_irq_disable();
+    while (!(next = pick_next())) {
+        if (!any_domain_alive()) {
+            printk("mica: no domain left to run\n");
+            printk("mica: power off (clean)\n");
+            machine_power_off(true);
+        }
+        /* Idle: nothing runnable now; wait for an interrupt to change that. */
+        idle_enter();
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    }
+    next->slices++;
+    lapic_timer_oneshot(SCHED_SLICE_NS, slice_expired);
+    context_switch(next);
 }

@@ -155,7 +155,9 @@ boot_stack_top:
     .code64
     .type   start64, @function
 start64:
-    lea     cpu0_stack_top(%rip), %rsp
+    /* The top of the stack is where a guest's frame lives while it is in the hypervisor
+       (guest_cpu_regs()); boot code runs below it. 0xb0 = sizeof(struct cpu_regs). */
+    lea     cpu0_stack_top - 0xb0(%rip), %rsp
     xor     %ebp, %ebp
     /* %rdi still holds the multiboot info's physical address. */
     call    start_mica

@@ -7,6 +7,7 @@
 #include <arch/desc.h>
 #include <arch/guest.h>
 #include <arch/layout.h>
+#include <arch/paging.h>
 #include <mica/domain.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
@@ -86,13 +87,69 @@ void arch_vcpu_init_context(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t
     v->fpu_initialised = true;
 }
 
-void vcpu_start(struct vcpu *v)
+static uint16_t read_sel(int which)
 {
-    current = v;
-    *guest_cpu_regs() = v->user_regs;
-    write_cr3(v->guest_table);
-    __asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])v->fpu_area));
+    uint16_t v = 0;
+    switch (which) {
+    case 0: __asm__ volatile("mov %%ds, %0" : "=r"(v)); break;
+    case 1: __asm__ volatile("mov %%es, %0" : "=r"(v)); break;
+    case 2: __asm__ volatile("mov %%fs, %0" : "=r"(v)); break;
+    case 3: __asm__ volatile("mov %%gs, %0" : "=r"(v)); break;
+    }
+    return v;
+}
+
+static void save_vcpu(struct vcpu *v)
+{
+    v->user_regs = *guest_cpu_regs();
+    __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])v->fpu_area));
+    v->ds = read_sel(0), v->es = read_sel(1), v->fs = read_sel(2), v->gs = read_sel(3);
+    v->fs_base = rdmsr(MSR_FS_BASE);
+    v->gs_base_kernel = rdmsr(MSR_GS_BASE);
+    v->gs_base_user = rdmsr(MSR_KERNEL_GS_BASE);
+}
+
+/*
+ * Load a data segment selector the guest left; a selector that no longer loads (e.g. its
+ * descriptor changed) is replaced by the null selector. The failsafe callback, which Xen
+ * uses to tell the guest, comes with set_callbacks.
+ */
+static void load_segments(const struct vcpu *v)
+{
+    __asm__ volatile("mov %0, %%ds" : : "r"((uint32_t)v->ds));
+    __asm__ volatile("mov %0, %%es" : : "r"((uint32_t)v->es));
+    __asm__ volatile("mov %0, %%fs" : : "r"((uint32_t)v->fs));
+    __asm__ volatile("mov %0, %%gs" : : "r"((uint32_t)v->gs));
+    /* Loading a selector reloads the hidden base: restore the 64-bit bases after. */
+    wrmsr(MSR_FS_BASE, v->fs_base);
+    wrmsr(MSR_GS_BASE, v->gs_base_kernel);
+    wrmsr(MSR_KERNEL_GS_BASE, v->gs_base_user);
+}
+
+void context_switch(struct vcpu *next)
+{
+    struct vcpu *prev = current;
+
+    if (prev == next) {
+        return_to_guest();
+    }
+    if (prev && vcpu_runnable(prev))
+        save_vcpu(prev);
+    current = next;
+    *guest_cpu_regs() = next->user_regs;
+    write_cr3(next->guest_table);
+    __asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])next->fpu_area));
+    load_segments(next);
     return_to_guest();
+}
+
+void idle_enter(void)
+{
+    if (current && vcpu_runnable(current))
+        save_vcpu(current);
+    current = NULL;
+    /* A dead domain's page tables may be freed: run on the hypervisor's own. */
+    write_cr3(paging_idle_l4());
 }
 
 /* A guest kernel's SYSCALL is a hypercall; from guest user mode it would be the guest's

@@ -23,6 +23,10 @@ struct vcpu {
     struct vcpu_info *vcpu_info;   /* in the domain's shared_info page */
     uint8_t fpu_area[512] __aligned(16); /* FXSAVE image (SDM Vol 1 §10.5.1) */
     bool fpu_initialised;
+    /* Segment state kept across context switches (set_segment_base, guest mov to %ds...). */
+    uint64_t fs_base, gs_base_kernel, gs_base_user;
+    uint16_t ds, es, fs, gs;
+    uint64_t slices;               /* times the scheduler gave this vCPU the CPU */
 };
 
 enum domain_state {
@@ -70,7 +74,24 @@ void domain_shutdown(struct domain *d, unsigned int reason);
  */
 __printf(2, 3) __noreturn void domain_crash(struct domain *d, const char *why, ...);
 
-/** Start running @v's guest context for the first time. Never returns. */
-__noreturn void vcpu_start(struct vcpu *v);
+/**
+ * Give the CPU to the next runnable vCPU, round-robin over domains, saving the current one's
+ * context first. With nothing runnable the CPU idles (hlt) until something is; with no live
+ * domain at all the machine powers off. Never returns; called at the end of any hypervisor
+ * entry from a guest, when the guest context is at the top of the stack.
+ */
+__noreturn void schedule(void);
+
+/** True if @v may be given the CPU. */
+bool vcpu_runnable(const struct vcpu *v);
+
+/**
+ * Switch the CPU from current (if any) to @next: save current's registers, FPU and segment
+ * state, load @next's, its page tables, and return to it. Arch code; never returns.
+ */
+__noreturn void context_switch(struct vcpu *next);
+
+/** Length of a scheduling time slice, ns. */
+#define SCHED_SLICE_NS 10000000ULL
 
 #endif /* MICA_DOMAIN_H */

@@ -27,7 +27,10 @@ void heap_init(struct memmap *map, paddr_t ram_end);
  */
 long alloc_frames(unsigned int order, domid_t owner);
 
-/** Return 2^@order frames from alloc_frames(). Returns 0 or -EINVAL (not allocated). */
+/**
+ * Return 2^@order frames from alloc_frames(); they are cleared (scrubbed) on the way back.
+ * Returns 0 or -EINVAL (not an allocated block: nothing changes).
+ */
 int free_frames(mfn_t mfn, unsigned int order);
 
 /**

@@ -26,6 +26,9 @@ void arch_fill_hypercall_page(void *page);
 void arch_vcpu_init_context(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rsi,
                             paddr_t l4_maddr);
 
+/** The CPU is about to idle: park the current vCPU's state and run on the idle tables. */
+void idle_enter(void);
+
 /** An exception a guest raised (ring 3 frame): emulate, or crash the domain. */
 void do_guest_trap(struct cpu_regs *regs);
 
