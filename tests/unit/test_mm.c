@@ -11,6 +11,7 @@
 
 #include "hv_rename.h"
 #include <mica/domain.h>
+#include <mica/domain_build.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
@@ -21,7 +22,7 @@
 
 /* ---- The simulated machine ---- */
 
-#define NFRAMES       128
+#define NFRAMES       2048
 #define MFN_HV        1 /* hypervisor memory: DOMID_XEN, count 0 */
 #define MFN_XENHEAP   2 /* hypervisor memory with a reference: DOMID_XEN, count 1 */
 #define MFN_IO        3 /* device memory: DOMID_IO */
@@ -815,12 +816,95 @@ START_TEST(test_mod_pt_entry_upper_levels)
 }
 END_TEST
 
-/* ---- update_va_mapping ---- */
-
 static long uvm(uint64_t va, uint64_t val, unsigned long flags)
 {
     return do_update_va_mapping(va, val, flags, 0, 0);
 }
+
+/* ---- The domain builder's initial tables (common/domain_build.c) ---- */
+
+#define BUILD_PAGES 1200
+
+static mfn_t build_p2m[BUILD_PAGES];
+
+static void *build_map_pfn(void *ctx, uint64_t pfn)
+{
+    (void)ctx;
+    return pfn < BUILD_PAGES ? mem[build_p2m[pfn]] : NULL;
+}
+
+static uint64_t build_pfn_to_mfn(void *ctx, uint64_t pfn)
+{
+    (void)ctx;
+    return build_p2m[pfn];
+}
+
+START_TEST(test_builder_tables_validate)
+{
+    struct domain *d1 = &dom[1];
+    static struct elf_xen_image k;
+    struct pv_layout l;
+    char msg[160];
+    const struct pv_mem pm = {.map_pfn = build_map_pfn, .pfn_to_mfn = build_pfn_to_mfn};
+
+    memset(&k, 0, sizeof(k));
+    k.virt_base = k.virt_kstart = k.entry = VA_BASE;
+    k.virt_kend = VA_BASE + 16 * PAGE_SIZE;
+    k.hypercall_page = k.init_p2m = ELF_XEN_NO_ADDR;
+    ck_assert_int_eq(pv_layout(&l, &k, 0, BUILD_PAGES, msg, sizeof(msg)), 0);
+    /* Machine frames in reverse order, so PFN and MFN never coincide. */
+    next_free = MFN_FIRST_DOM + BUILD_PAGES;
+    for (unsigned long pfn = 0; pfn < BUILD_PAGES; pfn++) {
+        build_p2m[pfn] = MFN_FIRST_DOM + BUILD_PAGES - 1 - pfn;
+        frames[build_p2m[pfn]] = (struct page_info){
+            .count_info = PGC_alloc_head | PGC_allocated | 1, .owner = d1->domain_id};
+        d1->tot_pages++;
+    }
+    ck_assert_int_eq(pv_build_page_tables(&l, &pm, msg, sizeof(msg)), 0);
+
+    mfn_t l4 = build_p2m[pv_pfn_of(&l, l.pt_start)];
+    ck_assert_int_eq(pin_page_table(d1, l4, 4), 0);
+    ck_assert_int_eq(vcpu_set_guest_table(d1->vcpu[0], l4), 0);
+    ck_assert_uint_eq(mm_counters.tables_promoted, l.nr_pt_frames);
+
+    /* Every table typed and validated at its level; every other mapped page writable. */
+    for (unsigned long pfn = 0; pfn < l.nr_mapped; pfn++) {
+        mfn_t m = build_p2m[pfn];
+        uint64_t va = l.v_start + pfn * PAGE_SIZE;
+
+        if (va >= l.pt_start && va < l.pt_end) {
+            unsigned long i = pv_pfn_of(&l, va) - pv_pfn_of(&l, l.pt_start);
+            unsigned int level = i == 0 ? 4 : i <= l.nr_l3 ? 3 : i <= l.nr_l3 + l.nr_l2 ? 2 : 1;
+            ck_assert_uint_eq(ptype(m), pgt_level_type(level));
+            ck_assert(validated(m));
+            ck_assert_uint_eq(trefs(m), level == 4 ? 2 : 1);
+            ck_assert_uint_eq(refs(m), level == 4 ? 4 : 3); /* + its read-only mapping */
+        } else {
+            ck_assert_msg(ptype(m) == PGT_writable_page && trefs(m) == 1 && refs(m) == 2, "pfn %lu",
+                          pfn);
+        }
+    }
+    for (unsigned long pfn = l.nr_mapped; pfn < BUILD_PAGES; pfn++)
+        ck_assert_uint_eq(refs(build_p2m[pfn]), 1);
+    /* The hypervisor's L4 slots were filled by validation. */
+    ck_assert_uint_eq(mem[l4][PT_HV_L4_FIRST], hv_slot_value(PT_HV_L4_FIRST));
+
+    /* The guest can now remap one of its pages, but never one of its tables writable. */
+    uint64_t va = l.stack_start;
+    mfn_t spare = build_p2m[BUILD_PAGES - 1];
+    ck_assert_int_eq(uvm(va, pte(spare, RW), UVMF_INVLPG), 0);
+    ck_assert_int_eq(uvm(va, pte(build_p2m[pv_pfn_of(&l, l.pt_start) + 1], RW), UVMF_INVLPG),
+                     -EBUSY);
+    ck_assert_int_eq(uvm(l.pt_start, pte(l4, RW), UVMF_INVLPG), -EBUSY);
+
+    ck_assert_uint_eq(domain_relinquish_memory(d1), 0);
+    for (unsigned long pfn = 0; pfn < BUILD_PAGES; pfn++)
+        ck_assert(freed[build_p2m[pfn]]);
+    ck_assert_uint_eq(d1->tot_pages, 0);
+}
+END_TEST
+
+/* ---- update_va_mapping ---- */
 
 START_TEST(test_uvm_map_remap_unmap)
 {
@@ -1072,6 +1156,7 @@ static Suite *mm_suite(void)
     tcase_add_test(tc, test_four_level_tree_pinned);
     tcase_add_test(tc, test_guest_table_switch);
     tcase_add_test(tc, test_mod_pt_entry_upper_levels);
+    tcase_add_test(tc, test_builder_tables_validate);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("update_va_mapping");

@@ -41,7 +41,7 @@ $(UNIT_OUT)/test_hypercalls: $(UNIT_OUT)/obj/fake_guest.o $(UNIT_HC_GA)
 
 # Typed frames and update_va_mapping (helper: mm). mm.c runs over the fakes in test_mm.c;
 # <mica/domain.h> needs <arch/regs.h>, hence the arch include path.
-UNIT_SRCS_mm := common/mm.c
+UNIT_SRCS_mm := common/mm.c common/domain_build.c common/elf_xen.c lib/string.c lib/vsnprintf.c
 $(UNIT_OUT)/hv/common/mm.o $(UNIT_OUT)/obj/test_mm.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
 UNIT_NAMES ?= $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
