@@ -19,6 +19,12 @@
 struct mm_counters mm_counters;
 
 /*
+ * While set, put_page() leaves the TLB flush for freed frames to its caller (one flush for a
+ * whole teardown instead of one per frame).
+ */
+static bool defer_free_flush;
+
+/*
  * Flags an entry may change without taking new references (Xen's FASTPATH_FLAG_WHITELIST;
  * with linear page tables allowed, _RW is not in it for L2-L4 either).
  */
@@ -113,6 +119,12 @@ void put_page(mfn_t mfn)
     owner = domain_lookup(pg->owner);
     if (owner && owner->tot_pages)
         owner->tot_pages--;
+    /*
+     * A mapping removed without a flush may still sit in the TLB: drop it before the frame
+     * can go to someone else (Xen filters this with TLB-flush timestamps; mica just flushes).
+     */
+    if (!defer_free_flush)
+        flush_tlb();
     free_frames(mfn, 0);
 }
 
@@ -588,6 +600,7 @@ unsigned long domain_relinquish_memory(struct domain *d)
     unsigned long busy = 0;
 
     put_domain_page_tables(d);
+    defer_free_flush = true;
     for (mfn_t mfn = 0; mfn < max_mfn; mfn++) {
         struct page_info *pg = mfn_to_page(mfn);
 
@@ -603,5 +616,7 @@ unsigned long domain_relinquish_memory(struct domain *d)
         if (pg->owner == d->domain_id && page_count(pg) != 0)
             busy++;
     }
+    defer_free_flush = false;
+    flush_tlb();
     return busy;
 }

@@ -246,8 +246,10 @@ START_TEST(test_put_page_last_reference_frees)
     frames[a].count_info &= ~PGC_allocated; /* the owner gives it back... */
     put_page(a);                            /* ...its allocation reference */
     ck_assert(!freed[a]);                   /* still referenced */
+    unsigned int flushes = nr_flushes;
     put_page(a);
     ck_assert(freed[a]);
+    ck_assert_uint_eq(nr_flushes, flushes + 1); /* no stale translation outlives the frame */
     ck_assert_uint_eq(d1->tot_pages, 0);
 }
 END_TEST
@@ -1092,12 +1094,14 @@ START_TEST(test_teardown_returns_counts_to_zero)
     ck_assert_int_eq(mod_pt_entry(d1, t.l2, 5, pte(extra_l1, TBL)), 0);
     ck_assert_int_eq(uvm(VA_BASE + 40 * PAGE_SIZE, pte(a, RO), UVMF_NONE), 0);
     ck_assert_uint_eq(d1->tot_pages, 4 + NDATA + 2);
+    unsigned int flushes = nr_flushes;
 
     bool owned[NFRAMES];
     for (mfn_t m = 0; m < NFRAMES; m++)
         owned[m] = frames[m].owner == 1;
 
     ck_assert_uint_eq(domain_relinquish_memory(d1), 0);
+    ck_assert_uint_eq(nr_flushes, flushes + 1); /* one flush for the whole teardown */
     ck_assert_uint_eq(d1->tot_pages, 0);
     ck_assert_uint_eq(d1->vcpu[0]->guest_table, 0);
     for (mfn_t m = 0; m < NFRAMES; m++) {

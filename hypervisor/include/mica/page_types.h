@@ -167,7 +167,8 @@ bool get_page(mfn_t mfn, const struct domain *d);
 /**
  * Drop a general reference. The last one frees the frame: back to the frame allocator with
  * free_frames(mfn, 0) and out of its owner's tot_pages (so domain frames must be order-0
- * allocations), except for a PGC_xen_heap frame, which the hypervisor frees itself.
+ * allocations), after a TLB flush (a mapping removed without one may still be cached),
+ * except for a PGC_xen_heap frame, which the hypervisor frees itself.
  */
 void put_page(mfn_t mfn);
 
