@@ -1,10 +1,15 @@
 /* Test doubles for the hypercall handlers (see fake_guest.h). */
+#define _GNU_SOURCE /* REG_RIP */
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hv_rename.h"
+#include <arch/guest.h>
 #include <arch/platform.h>
+#include <arch/time.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/heap.h>
@@ -36,6 +41,7 @@ struct vcpu *current;
 struct fake_log fake_log;
 unsigned long max_mfn;
 
+static struct cpu_regs guest_frame; /* what guest_cpu_regs() returns */
 static char serial_out[64 * 1024];
 static size_t serial_out_len;
 static char serial_in[4096];
@@ -142,6 +148,7 @@ void fake_guest_reset(void)
     fake_serial_clear();
     serial_in_len = serial_in_pos = 0;
     max_mfn = FG_MAX_MFN;
+    memset(&guest_frame, 0, sizeof(guest_frame));
     fake_raw_calls = 0;
     fake_raw_fail = false;
     current = &vcpu_dom0;
@@ -213,10 +220,79 @@ int serial_getc(void)
     return (unsigned char)serial_in[serial_in_pos++];
 }
 
+/* Armed while fake_call_may_switch() runs a call: where context_switch() and
+   machine_power_off() return to. */
+static jmp_buf switch_jmp;
+static bool switch_armed;
+
 void machine_power_off(bool clean)
 {
-    fprintf(stderr, "fake_guest: machine_power_off(%d) reached\n", clean);
+    fake_log.power_offs++;
+    fake_log.power_off_clean = clean;
+    if (switch_armed)
+        longjmp(switch_jmp, FAKE_POWERED_OFF);
+    fprintf(stderr, "fake_guest: machine_power_off(%d) outside fake_call_may_switch\n", clean);
     abort();
+}
+
+void context_switch(struct vcpu *next)
+{
+    fake_log.switches++;
+    fake_log.switched_to = next;
+    if (switch_armed)
+        longjmp(switch_jmp, FAKE_SWITCHED);
+    fprintf(stderr, "fake_guest: context_switch outside fake_call_may_switch\n");
+    abort();
+}
+
+struct cpu_regs *guest_cpu_regs(void)
+{
+    return &guest_frame;
+}
+
+void idle_enter(void)
+{
+    fake_log.idle_enters++;
+}
+
+void lapic_timer_oneshot(uint64_t delta_ns, timer_handler_t fn)
+{
+    fake_log.timer_arms++;
+    fake_log.timer_ns = delta_ns;
+}
+
+/* cli faults (#GP, SIGSEGV) in a host process: step over it, as if interrupts were off. */
+static void skip_cli(int sig, siginfo_t *si, void *ucontext)
+{
+    ucontext_t *uc = ucontext;
+    const unsigned char *rip = (const unsigned char *)uc->uc_mcontext.gregs[REG_RIP];
+
+    if (*rip == 0xfa) {
+        uc->uc_mcontext.gregs[REG_RIP]++;
+        fake_log.cli_skipped++;
+        return;
+    }
+    signal(SIGSEGV, SIG_DFL); /* a real fault: let it end the test */
+}
+
+enum fake_end fake_call_may_switch(long (*call)(void), long *rc)
+{
+    struct sigaction sa, old;
+    volatile int end;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = skip_cli;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old);
+    end = setjmp(switch_jmp);
+    if (end == FAKE_RETURNED) {
+        switch_armed = true;
+        *rc = call();
+    }
+    switch_armed = false;
+    sigaction(SIGSEGV, &old, NULL);
+    return (enum fake_end)end;
 }
 
 const char *fake_serial_output(void)

@@ -1,7 +1,9 @@
 /*
  * Test doubles for the hypercall handlers' unit tests (tests/unit/test_hypercalls.c): a fake
  * guest address space behind copy_from_guest/copy_to_guest, fake domains behind current,
- * domain_lookup and domain_shutdown, and a captured serial line.
+ * domain_lookup and domain_shutdown, a captured serial line, and the arch hooks schedule()
+ * calls (guest frame, time slice timer, context switch), so SCHEDOP_yield can be followed to
+ * the vCPU it switches to.
  *
  * The fake address space is a few mapped regions at fixed guest virtual addresses. Each
  * copy first applies the real range rule (guest_range_ok, compiled from
@@ -44,8 +46,30 @@ struct fake_log {
     unsigned long uva_args[5];            /* the last call's arguments */
     bool hv_touched;                      /* a copy reached the hypervisor page */
     unsigned long copies_from, copies_to; /* copy_{from,to}_guest calls */
+    unsigned int switches;                /* context_switch() calls */
+    struct vcpu *switched_to;             /* the last one's target */
+    unsigned int timer_arms;              /* lapic_timer_oneshot() calls */
+    uint64_t timer_ns;                    /* the last one's delay, ns */
+    unsigned int idle_enters;             /* idle_enter() calls */
+    unsigned int power_offs;              /* machine_power_off() calls */
+    bool power_off_clean;                 /* the last one's argument */
+    unsigned int cli_skipped;             /* cli instructions stepped over */
 };
 extern struct fake_log fake_log;
+
+/** How a call run by fake_call_may_switch() ended. */
+enum fake_end {
+    FAKE_RETURNED,    /* it returned; its result is in *rc */
+    FAKE_SWITCHED,    /* it reached context_switch() (fake_log.switched_to) */
+    FAKE_POWERED_OFF, /* it reached machine_power_off() (fake_log.power_off_clean) */
+};
+
+/**
+ * Run @call, which may end in schedule() and so never return: schedule()'s cli (a fault in a
+ * host process) is stepped over, and the fake context_switch() and machine_power_off() jump
+ * back here. Outside this function those two abort the test program.
+ */
+enum fake_end fake_call_may_switch(long (*call)(void), long *rc);
 
 /** Value the fake do_update_va_mapping returns, so a test can tell it was reached. */
 #define FG_UVA_RESULT 0x5a5a

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "hv_rename.h"
+#include <arch/guest.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
@@ -642,17 +643,56 @@ static long sched_shutdown_op(unsigned long cmd, struct domain *d, unsigned int 
     return do_sched_op(cmd, FG_DATA, 0, 0, 0);
 }
 
+static unsigned long yield_cmd;
+
+static long call_yield(void)
+{
+    return do_sched_op(yield_cmd, FG_UNMAPPED, 1, 2, 3);
+}
+
+/*
+ * Yield as @from: the call does not return but switches to the next runnable vCPU, after
+ * writing the hypercall's result (0) into the guest frame and arming the next time slice.
+ */
+static void expect_yield_to(struct domain *from, struct domain *to)
+{
+    long rc = -1;
+
+    fake_run_as(from);
+    guest_cpu_regs()->rax = 0xdead;
+    fake_log.switches = fake_log.timer_arms = fake_log.cli_skipped = 0;
+    uint64_t slices = to->vcpu[0]->slices;
+    ck_assert_int_eq(fake_call_may_switch(call_yield, &rc), FAKE_SWITCHED);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_uint_eq(guest_cpu_regs()->rax, 0);
+    ck_assert_uint_eq(fake_log.switches, 1);
+    ck_assert_msg(fake_log.switched_to == to->vcpu[0], "d%u yielded to d%u, want d%u",
+                  from->domain_id, fake_log.switched_to->domain->domain_id, to->domain_id);
+    ck_assert_uint_eq(to->vcpu[0]->slices, slices + 1);
+    ck_assert_uint_eq(fake_log.timer_arms, 1);
+    ck_assert_uint_eq(fake_log.timer_ns, SCHED_SLICE_NS);
+    ck_assert_uint_ge(fake_log.cli_skipped, 1); /* schedule() ran with interrupts off */
+}
+
 START_TEST(test_sched_yield)
 {
-    fake_run_as(&fg_domu);
-    ck_assert_int_eq(do_sched_op(SCHEDOP_yield, 0, 0, 0, 0), 0);
-    ck_assert_int_eq(do_sched_op(SCHEDOP_yield, FG_UNMAPPED, 1, 2, 3), 0);
+    yield_cmd = SCHEDOP_yield;
+    /* Round-robin in domain-id order: 0 -> 1 -> 5 -> 0. */
+    expect_yield_to(&fg_dom0, &fg_domu);
+    expect_yield_to(&fg_domu, &fg_other);
+    expect_yield_to(&fg_other, &fg_dom0);
     /* cmd is an int (sched.h): the upper half is ignored */
-    ck_assert_int_eq(do_sched_op((1UL << 32) | SCHEDOP_yield, 0, 0, 0, 0), 0);
-    fake_run_as(&fg_dom0);
-    ck_assert_int_eq(do_sched_op(SCHEDOP_yield, 0, 0, 0, 0), 0);
+    yield_cmd = (1UL << 32) | SCHEDOP_yield;
+    expect_yield_to(&fg_dom0, &fg_domu);
+    /* A domain that has shut down is skipped; alone, a domain yields to itself. */
+    yield_cmd = SCHEDOP_yield;
+    fg_domu.state = DOMAIN_SHUTDOWN;
+    expect_yield_to(&fg_dom0, &fg_other);
+    fg_other.state = DOMAIN_SHUTDOWN;
+    expect_yield_to(&fg_dom0, &fg_dom0);
     ck_assert_uint_eq(fake_log.shutdowns, 0);
-    ck_assert_uint_eq(fake_log.copies_from, 0);
+    ck_assert_uint_eq(fake_log.copies_from + fake_log.copies_to, 0);
+    ck_assert_uint_eq(fake_log.power_offs, 0);
 }
 END_TEST
 
@@ -998,6 +1038,11 @@ static long dispatch(unsigned long nr, unsigned long a1, unsigned long a2, unsig
     return hypercall_dispatch(nr, &regs);
 }
 
+static long dispatch_yield(void)
+{
+    return dispatch(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+}
+
 static uint64_t counts_total(const struct domain *d)
 {
     uint64_t sum = d->hypercall_count_other;
@@ -1068,7 +1113,9 @@ START_TEST(test_dispatch_handlers)
         dispatch(__HYPERVISOR_vm_assist, VMASST_CMD_enable, VMASST_TYPE_m2p_strict, 0, 0, 0), 0);
     ck_assert_uint_eq(fg_domu.vm_assist, 1UL << VMASST_TYPE_m2p_strict);
 
-    ck_assert_int_eq(dispatch(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0), 0);
+    long rc;
+    ck_assert_int_eq(fake_call_may_switch(dispatch_yield, &rc), FAKE_SWITCHED);
+    ck_assert_ptr_eq(fake_log.switched_to, fg_other.vcpu[0]);
     struct sched_shutdown s = {.reason = SHUTDOWN_crash};
     ck_assert(fake_poke(FG_DATA, &s, sizeof(s)));
     ck_assert_int_eq(dispatch(__HYPERVISOR_sched_op, SCHEDOP_shutdown, FG_DATA, 0, 0, 0), 0);
@@ -1092,8 +1139,10 @@ START_TEST(test_dispatch_counters)
     fake_run_as(&fg_domu);
     for (int i = 0; i < 3; i++)
         dispatch(__HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0);
-    for (int i = 0; i < 2; i++)
-        dispatch(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        long rc;
+        ck_assert_int_eq(fake_call_may_switch(dispatch_yield, &rc), FAKE_SWITCHED);
+    }
     dispatch(__HYPERVISOR_memory_op, XENMEM_current_reservation, 0, 0, 0, 0); /* -EFAULT */
     dispatch(__HYPERVISOR_xen_version, 12345, 0, 0, 0, 0);                    /* -ENOSYS */
     dispatch(__HYPERVISOR_mmu_update, 0, 0, 0, 0, 0);                         /* unimplemented */
