@@ -60,8 +60,10 @@ run_mica() {
     quoted=$(printf ' %q' "$@")
     echo "  run: tools/mica-run$quoted"
     echo "# $(date -u +%FT%TZ) tools/mica-run$quoted" >"$LOG"
-    timeout -k 5 "${OUTER_TIMEOUT:-180}" "$MICA_RUN" "$@" </dev/null >>"$LOG" 2>&1
-    STATUS=$?
+    # The console's CRLF line ends become plain LF in the log, so that `$` in a
+    # regex means the end of the line.
+    timeout -k 5 "${OUTER_TIMEOUT:-180}" "$MICA_RUN" "$@" </dev/null 2>&1 | tr -d '\r' >>"$LOG"
+    STATUS=${PIPESTATUS[0]}
     echo "  exit status $STATUS; log $LOG"
 }
 
@@ -124,6 +126,22 @@ expect_number_between() {
         _ok "$value in [$2, $3] ($1)"
     else
         _fail "'${value:-no match}' not in [$2, $3] ($1)"
+    fi
+}
+
+# run_seconds — the duration mica-run reported for the last run ("(N.NN s)").
+run_seconds() {
+    grep -E '^mica-run: .*\([0-9.]+ s\)$' "$LOG" | tail -n1 | sed -E 's/.*\(([0-9.]+) s\)$/\1/'
+}
+
+# expect_faster_than S — mica-run's reported duration of the last run is below S seconds.
+expect_faster_than() {
+    local t
+    t=$(run_seconds)
+    if [ -n "$t" ] && awk -v t="$t" -v max="$1" 'BEGIN { exit !(t < max) }'; then
+        _ok "run took $t s (< $1 s)"
+    else
+        _fail "run took ${t:-an unknown time} s, expected < $1 s"
     fi
 }
 

@@ -9,4 +9,5 @@ expect_status 0
 expect_line 'mica: hypervisor booting'
 expect_number_between '^mica: memory: ([0-9]+) MiB usable' 3900 4096
 expect_line 'mica: power off (clean)'
+expect_faster_than 3
 finish

@@ -14,6 +14,7 @@ expect_regex "^mica: module 0: 0x[0-9a-f]+-0x[0-9a-f]+ \\(5000 bytes\\) \"$dir/f
 expect_regex "^mica: module 1: 0x[0-9a-f]+-0x[0-9a-f]+ \\(14 bytes\\) \"$dir/second,comma.txt\"\$"
 expect_no_line 'mica: module 2:'
 expect_status 1
+expect_line 'mica: cannot build d0: bad kernel: not an ELF file'
 expect_line '*** mica: PANIC: could not build dom0 from module 0'
 expect_line 'mica: power off (failure)'
 finish
