@@ -21,6 +21,10 @@ UNIT_SRCS_page_alloc := common/page_alloc.c lib/string.c
 UNIT_SRCS_elf_xen      := common/elf_xen.c lib/string.c lib/vsnprintf.c
 UNIT_SRCS_domain_build := common/domain_build.c common/elf_xen.c lib/string.c lib/vsnprintf.c
 
+# Decoder of the privileged-instruction emulation path (helper: insn_decode). Freestanding,
+# no library calls; the test fences every input with a guard page and exact-size mallocs.
+UNIT_SRCS_insn_decode := common/insn_decode.c
+
 # Hypercall handlers (helper: hypercall argument checks). They run over the test doubles in
 # tests/unit/fake_guest.c (guest memory, domains, serial). guest_access.c is built a second
 # way, with its copy functions renamed real_copy_*, so the fakes reuse its range rule.
