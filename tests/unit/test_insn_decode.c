@@ -21,6 +21,20 @@
 #include <mica/insn_decode.h>
 #include "hv_unrename.h"
 
+/*
+ * Check's ck_assert*() record a checkpoint (a write to a file) on every passing check, and
+ * the loops here make about a million checks: these fail through Check but pass silently.
+ */
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            ck_abort_msg(__VA_ARGS__);                                                             \
+    } while (0)
+#define CHECK_TRUE(cond) CHECK(cond, "line %d: %s", __LINE__, #cond)
+#define CHECK_EQ(a, b)                                                                             \
+    CHECK((long long)(a) == (long long)(b), "line %d: %s == %s: %lld, want %lld", __LINE__, #a,    \
+          #b, (long long)(a), (long long)(b))
+
 #define M16 INSN_MODE_16
 #define M32 INSN_MODE_32
 #define M64 INSN_MODE_64
@@ -40,24 +54,23 @@ static uint8_t *guard_end(void)
         guard_base =
             mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         ck_assert_ptr_ne(guard_base, MAP_FAILED);
-        ck_assert_int_eq(mprotect(guard_base + page_size, page_size, PROT_NONE), 0);
+        CHECK_EQ(mprotect(guard_base + page_size, page_size, PROT_NONE), 0);
     }
     return guard_base + page_size;
 }
 
 static void insn_same(int line, const struct insn *a, const struct insn *b)
 {
-    ck_assert_msg(a->kind == b->kind && a->length == b->length && a->nr_prefix == b->nr_prefix &&
-                      a->opcode == b->opcode && a->prefixes == b->prefixes && a->rex == b->rex &&
-                      a->seg_prefix == b->seg_prefix && a->op_size == b->op_size &&
-                      a->addr_size == b->addr_size && a->rep == b->rep &&
-                      a->has_imm == b->has_imm && a->has_modrm == b->has_modrm &&
-                      a->has_mem == b->has_mem && a->modrm == b->modrm && a->cr_dr == b->cr_dr &&
-                      a->gpr == b->gpr && a->imm == b->imm &&
-                      (!a->has_mem || (a->mem.seg == b->mem.seg && a->mem.base == b->mem.base &&
-                                       a->mem.index == b->mem.index &&
-                                       a->mem.scale == b->mem.scale && a->mem.disp == b->mem.disp)),
-                  "line %d: two decodes of the same bytes differ", line);
+    CHECK(a->kind == b->kind && a->length == b->length && a->nr_prefix == b->nr_prefix &&
+              a->opcode == b->opcode && a->prefixes == b->prefixes && a->rex == b->rex &&
+              a->seg_prefix == b->seg_prefix && a->op_size == b->op_size &&
+              a->addr_size == b->addr_size && a->rep == b->rep && a->has_imm == b->has_imm &&
+              a->has_modrm == b->has_modrm && a->has_mem == b->has_mem && a->modrm == b->modrm &&
+              a->cr_dr == b->cr_dr && a->gpr == b->gpr && a->imm == b->imm &&
+              (!a->has_mem || (a->mem.seg == b->mem.seg && a->mem.base == b->mem.base &&
+                               a->mem.index == b->mem.index && a->mem.scale == b->mem.scale &&
+                               a->mem.disp == b->mem.disp)),
+          "line %d: two decodes of the same bytes differ", line);
 }
 
 /* Decode the first avail bytes of b, both fenced ways; returns the result, fills *out. */
@@ -68,7 +81,7 @@ static int decode_n(int line, const uint8_t *b, size_t avail, enum insn_mode mod
     uint8_t *heap = malloc(avail ? avail : 1);
     int rc, rc2;
 
-    ck_assert_ptr_nonnull(heap);
+    CHECK_TRUE(heap != NULL);
     memcpy(at, b, avail);
     memset(out, 0x5a, sizeof(*out)); /* the decoder must set every field */
     rc = insn_decode(at, avail, mode, out);
@@ -83,11 +96,11 @@ static int decode_n(int line, const uint8_t *b, size_t avail, enum insn_mode mod
     rc2 = insn_decode(heap, avail, mode, &other);
     free(heap);
 
-    ck_assert_msg(rc == rc2, "line %d: guard page %d, malloc %d", line, rc, rc2);
+    CHECK(rc == rc2, "line %d: guard page %d, malloc %d", line, rc, rc2);
     insn_same(line, out, &other);
-    ck_assert_msg(rc == 0 || out->kind == INSN_INVALID, "line %d: kind set on error", line);
-    ck_assert_msg(out->length <= avail && out->length <= INSN_MAX_LENGTH,
-                  "line %d: length %u past avail %zu", line, out->length, avail);
+    CHECK(rc == 0 || out->kind == INSN_INVALID, "line %d: kind set on error", line);
+    CHECK(out->length <= avail && out->length <= INSN_MAX_LENGTH,
+          "line %d: length %u past avail %zu", line, out->length, avail);
     return rc;
 }
 
@@ -103,17 +116,16 @@ static struct insn ok_at(int line, enum insn_mode mode, const uint8_t *b, size_t
     struct insn insn, again;
     int rc;
 
-    ck_assert(len <= INSN_MAX_LENGTH);
+    CHECK_TRUE(len <= INSN_MAX_LENGTH);
     for (size_t n = 0; n < len; n++) {
         rc = decode_n(line, b, n, mode, &insn);
-        ck_assert_msg(rc == -ENODATA, "line %d: %zu of %zu bytes gave %d, want -ENODATA", line, n,
-                      len, rc);
-        ck_assert_msg(insn.length == n, "line %d: read %u of %zu", line, insn.length, n);
+        CHECK(rc == -ENODATA, "line %d: %zu of %zu bytes gave %d, want -ENODATA", line, n, len, rc);
+        CHECK(insn.length == n, "line %d: read %u of %zu", line, insn.length, n);
     }
     rc = decode_n(line, b, len, mode, &insn);
-    ck_assert_msg(rc == 0, "line %d: whole instruction gave %d", line, rc);
-    ck_assert_msg(insn.length == len, "line %d: length %u, want %zu", line, insn.length, len);
-    ck_assert_msg(insn.kind != INSN_INVALID, "line %d: no kind", line);
+    CHECK(rc == 0, "line %d: whole instruction gave %d", line, rc);
+    CHECK(insn.length == len, "line %d: length %u, want %zu", line, insn.length, len);
+    CHECK(insn.kind != INSN_INVALID, "line %d: no kind", line);
 
     /* The same with junk after it: a decoder that looks further would notice. */
     static const uint8_t junk[] = {0x0f, 0xf0, 0x66, 0x01, 0xff, 0x00, 0x48, 0xcc};
@@ -121,7 +133,7 @@ static struct insn ok_at(int line, enum insn_mode mode, const uint8_t *b, size_t
         memcpy(buf, b, len);
         memcpy(buf + len, junk, extra);
         rc = decode_n(line, buf, len + extra, mode, &again);
-        ck_assert_msg(rc == 0, "line %d: %zu trailing bytes gave %d", line, extra, rc);
+        CHECK(rc == 0, "line %d: %zu trailing bytes gave %d", line, extra, rc);
         insn_same(line, &insn, &again);
     }
     return insn;
@@ -137,13 +149,13 @@ static struct insn bad_at(int line, enum insn_mode mode, size_t decide, const ui
     struct insn insn;
     int rc;
 
-    ck_assert(decide >= 1 && decide <= len);
+    CHECK_TRUE(decide >= 1 && decide <= len);
     for (size_t n = 0; n <= len; n++) {
         rc = decode_n(line, b, n, mode, &insn);
         if (n < decide)
-            ck_assert_msg(rc == -ENODATA, "line %d: %zu bytes gave %d, want -ENODATA", line, n, rc);
+            CHECK(rc == -ENODATA, "line %d: %zu bytes gave %d, want -ENODATA", line, n, rc);
         else
-            ck_assert_msg(rc == -EINVAL, "line %d: %zu bytes gave %d, want -EINVAL", line, n, rc);
+            CHECK(rc == -EINVAL, "line %d: %zu bytes gave %d, want -EINVAL", line, n, rc);
     }
     return insn;
 }
@@ -208,16 +220,15 @@ static const struct pfx_case pfx_cases[] = {
 
 static void check_prefix_fields(int line, const struct insn *i, const struct pfx_case *p)
 {
-    ck_assert_msg(i->nr_prefix == p->n, "line %d: nr_prefix %u", line, i->nr_prefix);
-    ck_assert_msg(!!(i->prefixes & INSN_PFX_OPSIZE) == p->opsize, "line %d: 66", line);
-    ck_assert_msg(!!(i->prefixes & INSN_PFX_ADDRSIZE) == p->addrsize, "line %d: 67", line);
-    ck_assert_msg(!!(i->prefixes & (INSN_PFX_REP | INSN_PFX_REPNE)) == p->rep, "line %d: rep",
-                  line);
-    ck_assert_msg(!!(i->prefixes & INSN_PFX_REX) == p->has_rex, "line %d: rex", line);
-    ck_assert_msg(!!(i->rex & INSN_REX_W) == p->rex_w, "line %d: rex.w", line);
-    ck_assert_msg(i->seg_prefix == p->seg, "line %d: seg %u", line, i->seg_prefix);
-    ck_assert_msg(!!(i->prefixes & INSN_PFX_SEG) == (p->seg != INSN_SEG_NONE), "line %d", line);
-    ck_assert_msg(!(i->prefixes & INSN_PFX_LOCK), "line %d: lock", line);
+    CHECK(i->nr_prefix == p->n, "line %d: nr_prefix %u", line, i->nr_prefix);
+    CHECK(!!(i->prefixes & INSN_PFX_OPSIZE) == p->opsize, "line %d: 66", line);
+    CHECK(!!(i->prefixes & INSN_PFX_ADDRSIZE) == p->addrsize, "line %d: 67", line);
+    CHECK(!!(i->prefixes & (INSN_PFX_REP | INSN_PFX_REPNE)) == p->rep, "line %d: rep", line);
+    CHECK(!!(i->prefixes & INSN_PFX_REX) == p->has_rex, "line %d: rex", line);
+    CHECK(!!(i->rex & INSN_REX_W) == p->rex_w, "line %d: rex.w", line);
+    CHECK(i->seg_prefix == p->seg, "line %d: seg %u", line, i->seg_prefix);
+    CHECK(!!(i->prefixes & INSN_PFX_SEG) == (p->seg != INSN_SEG_NONE), "line %d", line);
+    CHECK(!(i->prefixes & INSN_PFX_LOCK), "line %d: lock", line);
 }
 
 /* ---- Port I/O ---- */
@@ -244,15 +255,14 @@ START_TEST(test_in_out_all_forms)
                 if (imm)
                     b[len++] = (uint8_t)(0x80 + o * 9); /* port */
                 i = ok_at(__LINE__, modes[m], b, len);
-                ck_assert_int_eq(i.kind, (op & 2) ? INSN_OUT : INSN_IN);
-                ck_assert_uint_eq(i.opcode, op);
-                ck_assert_uint_eq(i.length, len);
-                ck_assert_uint_eq(i.op_size,
-                                  (op & 1) ? io_size_for(modes[m], pc->opsize, pc->rex_w) : 1);
-                ck_assert_uint_eq(i.addr_size, addr_size_for(modes[m], pc->addrsize));
-                ck_assert(i.has_imm == imm);
-                ck_assert_uint_eq(i.imm, imm ? (uint32_t)(0x80 + o * 9) : 0);
-                ck_assert(!i.rep && !i.has_mem && !i.has_modrm);
+                CHECK_EQ(i.kind, (op & 2) ? INSN_OUT : INSN_IN);
+                CHECK_EQ(i.opcode, op);
+                CHECK_EQ(i.length, len);
+                CHECK_EQ(i.op_size, (op & 1) ? io_size_for(modes[m], pc->opsize, pc->rex_w) : 1);
+                CHECK_EQ(i.addr_size, addr_size_for(modes[m], pc->addrsize));
+                CHECK_TRUE(i.has_imm == imm);
+                CHECK_EQ(i.imm, imm ? (uint32_t)(0x80 + o * 9) : 0);
+                CHECK_TRUE(!i.rep && !i.has_mem && !i.has_modrm);
                 check_prefix_fields(__LINE__, &i, pc);
             }
         }
@@ -265,30 +275,30 @@ START_TEST(test_in_out_examples)
     struct insn i;
 
     i = OK(M64, 0xe4, 0x71); /* in al, 0x71 */
-    ck_assert_int_eq(i.kind, INSN_IN);
-    ck_assert_uint_eq(i.op_size, 1);
-    ck_assert_uint_eq(i.imm, 0x71);
-    ck_assert(i.has_imm);
+    CHECK_EQ(i.kind, INSN_IN);
+    CHECK_EQ(i.op_size, 1);
+    CHECK_EQ(i.imm, 0x71);
+    CHECK_TRUE(i.has_imm);
 
     i = OK(M64, 0x66, 0xe7, 0xff); /* out 0xff, ax */
-    ck_assert_int_eq(i.kind, INSN_OUT);
-    ck_assert_uint_eq(i.op_size, 2);
-    ck_assert_uint_eq(i.imm, 0xff);
+    CHECK_EQ(i.kind, INSN_OUT);
+    CHECK_EQ(i.op_size, 2);
+    CHECK_EQ(i.imm, 0xff);
 
     i = OK(M64, 0xed); /* in eax, dx */
-    ck_assert_int_eq(i.kind, INSN_IN);
-    ck_assert_uint_eq(i.op_size, 4);
-    ck_assert(!i.has_imm);
+    CHECK_EQ(i.kind, INSN_IN);
+    CHECK_EQ(i.op_size, 4);
+    CHECK_TRUE(!i.has_imm);
 
     i = OK(M64, 0x48, 0xef); /* rex.w out dx, eax: still 4 bytes */
-    ck_assert_int_eq(i.kind, INSN_OUT);
-    ck_assert_uint_eq(i.op_size, 4);
-    ck_assert_uint_eq(i.rex, INSN_REX_W);
+    CHECK_EQ(i.kind, INSN_OUT);
+    CHECK_EQ(i.op_size, 4);
+    CHECK_EQ(i.rex, INSN_REX_W);
 
     i = OK(M16, 0xed); /* 16-bit code: in ax, dx */
-    ck_assert_uint_eq(i.op_size, 2);
+    CHECK_EQ(i.op_size, 2);
     i = OK(M16, 0x66, 0xed);
-    ck_assert_uint_eq(i.op_size, 4);
+    CHECK_EQ(i.op_size, 4);
 
     /* REX in 32-bit code is inc/dec: not ours. */
     BAD(M32, 1, 0x48, 0xed);
@@ -315,15 +325,14 @@ START_TEST(test_ins_outs)
                 memcpy(b, pc->bytes, pc->n);
                 b[len++] = op;
                 i = ok_at(__LINE__, modes[m], b, len);
-                ck_assert_int_eq(i.kind, op < 0x6e ? INSN_INS : INSN_OUTS);
-                ck_assert_uint_eq(i.op_size,
-                                  (op & 1) ? io_size_for(modes[m], pc->opsize, pc->rex_w) : 1);
-                ck_assert_uint_eq(i.addr_size, addr_size_for(modes[m], pc->addrsize));
-                ck_assert(i.rep == pc->rep);
-                ck_assert(i.has_mem && !i.has_imm && !i.has_modrm);
-                ck_assert_uint_eq(i.mem.base, op < 0x6e ? 7 : 6);
-                ck_assert_uint_eq(i.mem.index, NONE);
-                ck_assert_int_eq(i.mem.disp, 0);
+                CHECK_EQ(i.kind, op < 0x6e ? INSN_INS : INSN_OUTS);
+                CHECK_EQ(i.op_size, (op & 1) ? io_size_for(modes[m], pc->opsize, pc->rex_w) : 1);
+                CHECK_EQ(i.addr_size, addr_size_for(modes[m], pc->addrsize));
+                CHECK_TRUE(i.rep == pc->rep);
+                CHECK_TRUE(i.has_mem && !i.has_imm && !i.has_modrm);
+                CHECK_EQ(i.mem.base, op < 0x6e ? 7 : 6);
+                CHECK_EQ(i.mem.index, NONE);
+                CHECK_EQ(i.mem.disp, 0);
                 if (op < 0x6e)
                     want_seg = INSN_SEG_ES; /* never overridden */
                 else if (pc->seg == INSN_SEG_NONE)
@@ -332,7 +341,7 @@ START_TEST(test_ins_outs)
                     want_seg = INSN_SEG_DS; /* ES/CS/SS/DS prefixes are no-ops in 64-bit */
                 else
                     want_seg = pc->seg;
-                ck_assert_uint_eq(i.mem.seg, want_seg);
+                CHECK_EQ(i.mem.seg, want_seg);
                 check_prefix_fields(__LINE__, &i, pc);
             }
         }
@@ -345,41 +354,41 @@ START_TEST(test_ins_outs_examples)
     struct insn i;
 
     i = OK(M64, 0xf3, 0x6c); /* rep insb */
-    ck_assert(i.rep);
-    ck_assert_uint_eq(i.prefixes, INSN_PFX_REP);
-    ck_assert_uint_eq(i.addr_size, 8);
+    CHECK_TRUE(i.rep);
+    CHECK_EQ(i.prefixes, INSN_PFX_REP);
+    CHECK_EQ(i.addr_size, 8);
 
     i = OK(M64, 0xf3, 0x67, 0x66, 0x6f); /* rep outsw with esi/ecx */
-    ck_assert_int_eq(i.kind, INSN_OUTS);
-    ck_assert(i.rep);
-    ck_assert_uint_eq(i.op_size, 2);
-    ck_assert_uint_eq(i.addr_size, 4);
+    CHECK_EQ(i.kind, INSN_OUTS);
+    CHECK_TRUE(i.rep);
+    CHECK_EQ(i.op_size, 2);
+    CHECK_EQ(i.addr_size, 4);
 
     i = OK(M64, 0x65, 0xf3, 0x6e); /* rep outsb from gs:[rsi] */
-    ck_assert_uint_eq(i.mem.seg, INSN_SEG_GS);
+    CHECK_EQ(i.mem.seg, INSN_SEG_GS);
 
     i = OK(M64, 0x2e, 0x6e); /* cs prefix recorded, ignored */
-    ck_assert_uint_eq(i.seg_prefix, INSN_SEG_CS);
-    ck_assert_uint_eq(i.mem.seg, INSN_SEG_DS);
+    CHECK_EQ(i.seg_prefix, INSN_SEG_CS);
+    CHECK_EQ(i.mem.seg, INSN_SEG_DS);
 
     i = OK(M32, 0x2e, 0x6e); /* but it counts in 32-bit code */
-    ck_assert_uint_eq(i.mem.seg, INSN_SEG_CS);
+    CHECK_EQ(i.mem.seg, INSN_SEG_CS);
 
     i = OK(M32, 0x26, 0x6c); /* ins: es:[edi] whatever the prefix says */
-    ck_assert_uint_eq(i.mem.seg, INSN_SEG_ES);
-    ck_assert_uint_eq(i.seg_prefix, INSN_SEG_ES);
+    CHECK_EQ(i.mem.seg, INSN_SEG_ES);
+    CHECK_EQ(i.seg_prefix, INSN_SEG_ES);
 
     i = OK(M32, 0x67, 0x6d); /* 16-bit addressing */
-    ck_assert_uint_eq(i.addr_size, 2);
+    CHECK_EQ(i.addr_size, 2);
 
     i = OK(M64, 0xf2, 0x6d); /* repne works as rep on ins/outs */
-    ck_assert(i.rep);
-    ck_assert_uint_eq(i.prefixes, INSN_PFX_REPNE);
+    CHECK_TRUE(i.rep);
+    CHECK_EQ(i.prefixes, INSN_PFX_REPNE);
 
     i = OK(M64, 0xf3, 0xf2, 0x6d); /* the last of f2/f3 is recorded */
-    ck_assert_uint_eq(i.prefixes, INSN_PFX_REPNE);
+    CHECK_EQ(i.prefixes, INSN_PFX_REPNE);
     i = OK(M64, 0xf2, 0xf3, 0x6d);
-    ck_assert_uint_eq(i.prefixes, INSN_PFX_REP);
+    CHECK_EQ(i.prefixes, INSN_PFX_REP);
 }
 END_TEST
 
@@ -433,16 +442,15 @@ START_TEST(test_simple_all_prefixes)
                 i = ok_at(__LINE__, modes[m], b, len);
                 if (sc->kind == INSN_WBINVD && pc->rep)
                     /* f3 0f 09 is WBNOINVD; our f2 cases end with f3 or are f2 alone */
-                    ck_assert_int_eq(i.kind,
-                                     (i.prefixes & INSN_PFX_REP) ? INSN_WBNOINVD : INSN_WBINVD);
+                    CHECK_EQ(i.kind, (i.prefixes & INSN_PFX_REP) ? INSN_WBNOINVD : INSN_WBINVD);
                 else
-                    ck_assert_int_eq(i.kind, sc->kind);
-                ck_assert_uint_eq(i.opcode, sc->opcode);
-                ck_assert_uint_eq(i.addr_size, addr_size_for(modes[m], pc->addrsize));
-                ck_assert(!i.rep && !i.has_mem && !i.has_imm);
-                ck_assert(i.has_modrm == (sc->n == 3));
+                    CHECK_EQ(i.kind, sc->kind);
+                CHECK_EQ(i.opcode, sc->opcode);
+                CHECK_EQ(i.addr_size, addr_size_for(modes[m], pc->addrsize));
+                CHECK_TRUE(!i.rep && !i.has_mem && !i.has_imm);
+                CHECK_TRUE(i.has_modrm == (sc->n == 3));
                 if (sc->n == 3)
-                    ck_assert_uint_eq(i.modrm, sc->bytes[2]);
+                    CHECK_EQ(i.modrm, sc->bytes[2]);
                 check_prefix_fields(__LINE__, &i, pc);
             }
         }
@@ -452,11 +460,11 @@ END_TEST
 
 START_TEST(test_wbnoinvd)
 {
-    ck_assert_int_eq(OK(M64, 0xf3, 0x0f, 0x09).kind, INSN_WBNOINVD);
-    ck_assert_int_eq(OK(M64, 0xf2, 0xf3, 0x0f, 0x09).kind, INSN_WBNOINVD);
-    ck_assert_int_eq(OK(M64, 0xf3, 0xf2, 0x0f, 0x09).kind, INSN_WBINVD);
-    ck_assert_int_eq(OK(M64, 0xf3, 0x66, 0x0f, 0x09).kind, INSN_WBNOINVD);
-    ck_assert_int_eq(OK(M64, 0x66, 0x0f, 0x09).kind, INSN_WBINVD);
+    CHECK_EQ(OK(M64, 0xf3, 0x0f, 0x09).kind, INSN_WBNOINVD);
+    CHECK_EQ(OK(M64, 0xf2, 0xf3, 0x0f, 0x09).kind, INSN_WBNOINVD);
+    CHECK_EQ(OK(M64, 0xf3, 0xf2, 0x0f, 0x09).kind, INSN_WBINVD);
+    CHECK_EQ(OK(M64, 0xf3, 0x66, 0x0f, 0x09).kind, INSN_WBNOINVD);
+    CHECK_EQ(OK(M64, 0x66, 0x0f, 0x09).kind, INSN_WBINVD);
 }
 END_TEST
 
@@ -465,11 +473,11 @@ START_TEST(test_grp7_register_forms)
     struct insn i;
 
     i = OK(M64, 0x41, 0x0f, 0x01, 0xf9); /* REX.B does not change rdtscp */
-    ck_assert_int_eq(i.kind, INSN_RDTSCP);
+    CHECK_EQ(i.kind, INSN_RDTSCP);
     i = OK(M64, 0x4f, 0x0f, 0x01, 0xd1);
-    ck_assert_int_eq(i.kind, INSN_XSETBV);
+    CHECK_EQ(i.kind, INSN_XSETBV);
     i = OK(M64, 0xf3, 0x0f, 0x01, 0xf9); /* x86_emulate() takes rdtscp with any prefix */
-    ck_assert_int_eq(i.kind, INSN_RDTSCP);
+    CHECK_EQ(i.kind, INSN_RDTSCP);
 
     BAD(M64, 4, 0x66, 0x0f, 0x01, 0xd1);
     BAD(M64, 4, 0xf2, 0x0f, 0x01, 0xd1);
@@ -484,27 +492,27 @@ START_TEST(test_grp7_register_forms)
     /* smsw r16/r32/r64, lmsw r16 */
     for (unsigned int rm = 0; rm < 8; rm++) {
         i = ok_at(__LINE__, M64, BYTES(0x0f, 0x01, (uint8_t)(0xe0 | rm)));
-        ck_assert_int_eq(i.kind, INSN_SMSW);
-        ck_assert_uint_eq(i.gpr, rm);
-        ck_assert_uint_eq(i.op_size, 4);
-        ck_assert(!i.has_mem && i.has_modrm);
+        CHECK_EQ(i.kind, INSN_SMSW);
+        CHECK_EQ(i.gpr, rm);
+        CHECK_EQ(i.op_size, 4);
+        CHECK_TRUE(!i.has_mem && i.has_modrm);
 
         i = ok_at(__LINE__, M64, BYTES(0x49, 0x0f, 0x01, (uint8_t)(0xe0 | rm)));
-        ck_assert_int_eq(i.kind, INSN_SMSW);
-        ck_assert_uint_eq(i.gpr, rm + 8);
-        ck_assert_uint_eq(i.op_size, 8);
+        CHECK_EQ(i.kind, INSN_SMSW);
+        CHECK_EQ(i.gpr, rm + 8);
+        CHECK_EQ(i.op_size, 8);
 
         i = ok_at(__LINE__, M64, BYTES(0x66, 0x0f, 0x01, (uint8_t)(0xe0 | rm)));
-        ck_assert_uint_eq(i.op_size, 2);
+        CHECK_EQ(i.op_size, 2);
 
         i = ok_at(__LINE__, M64, BYTES(0x41, 0x0f, 0x01, (uint8_t)(0xf0 | rm)));
-        ck_assert_int_eq(i.kind, INSN_LMSW);
-        ck_assert_uint_eq(i.gpr, rm + 8);
-        ck_assert_uint_eq(i.op_size, 2);
+        CHECK_EQ(i.kind, INSN_LMSW);
+        CHECK_EQ(i.gpr, rm + 8);
+        CHECK_EQ(i.op_size, 2);
 
         i = ok_at(__LINE__, M32, BYTES(0x0f, 0x01, (uint8_t)(0xf0 | rm)));
-        ck_assert_int_eq(i.kind, INSN_LMSW);
-        ck_assert_uint_eq(i.gpr, rm);
+        CHECK_EQ(i.kind, INSN_LMSW);
+        CHECK_EQ(i.gpr, rm);
     }
     /* invlpg has no register form: 0f 01 /7 with mod 3 is swapgs, rdtscp, ... */
     for (unsigned int rm = 0; rm < 8; rm++)
@@ -540,13 +548,13 @@ START_TEST(test_mov_cr_dr_every_modrm)
                     b[len++] = (uint8_t)modrm;
                     /* mod is ignored: never a SIB byte or displacement */
                     i = ok_at(__LINE__, modes[m], b, len);
-                    ck_assert_int_eq(i.kind, kinds[op]);
-                    ck_assert_uint_eq(i.opcode, 0x0f20 + op);
-                    ck_assert_uint_eq(i.cr_dr, ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0));
-                    ck_assert_uint_eq(i.gpr, (modrm & 7) | ((rex & 1) ? 8 : 0));
-                    ck_assert_uint_eq(i.op_size, modes[m] == M64 ? 8 : 4);
-                    ck_assert(i.has_modrm && !i.has_mem);
-                    ck_assert_uint_eq(i.modrm, modrm);
+                    CHECK_EQ(i.kind, kinds[op]);
+                    CHECK_EQ(i.opcode, 0x0f20 + op);
+                    CHECK_EQ(i.cr_dr, ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0));
+                    CHECK_EQ(i.gpr, (modrm & 7) | ((rex & 1) ? 8 : 0));
+                    CHECK_EQ(i.op_size, modes[m] == M64 ? 8 : 4);
+                    CHECK_TRUE(i.has_modrm && !i.has_mem);
+                    CHECK_EQ(i.modrm, modrm);
                 }
             }
         }
@@ -559,47 +567,47 @@ START_TEST(test_mov_cr_dr_examples)
     struct insn i;
 
     i = OK(M64, 0x0f, 0x22, 0xd8); /* mov cr3, rax */
-    ck_assert_int_eq(i.kind, INSN_MOV_TO_CR);
-    ck_assert_uint_eq(i.cr_dr, 3);
-    ck_assert_uint_eq(i.gpr, 0);
+    CHECK_EQ(i.kind, INSN_MOV_TO_CR);
+    CHECK_EQ(i.cr_dr, 3);
+    CHECK_EQ(i.gpr, 0);
 
     i = OK(M64, 0x44, 0x0f, 0x20, 0xc1); /* mov rcx, cr8 */
-    ck_assert_int_eq(i.kind, INSN_MOV_FROM_CR);
-    ck_assert_uint_eq(i.cr_dr, 8);
-    ck_assert_uint_eq(i.gpr, 1);
+    CHECK_EQ(i.kind, INSN_MOV_FROM_CR);
+    CHECK_EQ(i.cr_dr, 8);
+    CHECK_EQ(i.gpr, 1);
 
     i = OK(M64, 0x41, 0x0f, 0x22, 0xe7); /* mov cr4, r15 */
-    ck_assert_uint_eq(i.cr_dr, 4);
-    ck_assert_uint_eq(i.gpr, 15);
+    CHECK_EQ(i.cr_dr, 4);
+    CHECK_EQ(i.gpr, 15);
 
     i = OK(M64, 0x0f, 0x23, 0xf8); /* mov dr7, rax */
-    ck_assert_int_eq(i.kind, INSN_MOV_TO_DR);
-    ck_assert_uint_eq(i.cr_dr, 7);
+    CHECK_EQ(i.kind, INSN_MOV_TO_DR);
+    CHECK_EQ(i.cr_dr, 7);
 
     i = OK(M64, 0x0f, 0x20, 0x04); /* mod 0, rm 4: still no SIB */
-    ck_assert_uint_eq(i.length, 3);
-    ck_assert_uint_eq(i.gpr, 4);
+    CHECK_EQ(i.length, 3);
+    CHECK_EQ(i.gpr, 4);
     i = OK(M64, 0x0f, 0x20, 0x05); /* mod 0, rm 5: still no disp32 */
-    ck_assert_uint_eq(i.length, 3);
+    CHECK_EQ(i.length, 3);
     i = OK(M64, 0x0f, 0x21, 0x80); /* mod 2: still no disp32 */
-    ck_assert_uint_eq(i.length, 3);
+    CHECK_EQ(i.length, 3);
 
     i = OK(M64, 0x66, 0x0f, 0x20, 0xc0); /* 66 has no effect */
-    ck_assert_uint_eq(i.op_size, 8);
+    CHECK_EQ(i.op_size, 8);
     i = OK(M64, 0x48, 0x66, 0x0f, 0x20, 0xc0); /* REX cancelled by the 66 after it */
-    ck_assert_uint_eq(i.rex, 0);
-    ck_assert(!(i.prefixes & INSN_PFX_REX));
+    CHECK_EQ(i.rex, 0);
+    CHECK_TRUE(!(i.prefixes & INSN_PFX_REX));
     i = OK(M64, 0x44, 0x66, 0x0f, 0x20, 0xc0); /* so no CR8 either */
-    ck_assert_uint_eq(i.cr_dr, 0);
+    CHECK_EQ(i.cr_dr, 0);
     i = OK(M64, 0x66, 0x44, 0x0f, 0x20, 0xc0);
-    ck_assert_uint_eq(i.cr_dr, 8);
+    CHECK_EQ(i.cr_dr, 8);
     i = OK(M64, 0x41, 0x44, 0x0f, 0x20, 0xc0); /* only the last REX counts */
-    ck_assert_uint_eq(i.cr_dr, 8);
-    ck_assert_uint_eq(i.gpr, 0);
+    CHECK_EQ(i.cr_dr, 8);
+    CHECK_EQ(i.gpr, 0);
 
     /* LOCK mov cr0 is AMD's alias of cr8, which Xen does not give PV guests: #UD. */
     i = BAD(M32, 1, 0xf0, 0x0f, 0x20, 0xc0);
-    ck_assert(i.prefixes & INSN_PFX_LOCK);
+    CHECK_TRUE(i.prefixes & INSN_PFX_LOCK);
 }
 END_TEST
 
@@ -682,16 +690,16 @@ START_TEST(test_memory_operands)
         const struct mem_case *mc = &mem_cases[c];
         struct insn i = ok_at(mc->line, mc->mode, mc->bytes, mc->n);
 
-        ck_assert_msg(i.kind == mc->kind, "line %d: kind %d", mc->line, i.kind);
-        ck_assert_msg(i.has_mem && i.has_modrm, "line %d: no memory operand", mc->line);
-        ck_assert_msg(i.mem.seg == mc->seg, "line %d: seg %u", mc->line, i.mem.seg);
-        ck_assert_msg(i.mem.base == mc->base, "line %d: base %u", mc->line, i.mem.base);
-        ck_assert_msg(i.mem.index == mc->index, "line %d: index %u", mc->line, i.mem.index);
-        ck_assert_msg(i.mem.scale == mc->scale, "line %d: scale %u", mc->line, i.mem.scale);
-        ck_assert_msg(i.mem.disp == mc->disp, "line %d: disp %d", mc->line, i.mem.disp);
-        ck_assert_msg(i.addr_size == mc->addr_size, "line %d: addr %u", mc->line, i.addr_size);
+        CHECK(i.kind == mc->kind, "line %d: kind %d", mc->line, i.kind);
+        CHECK(i.has_mem && i.has_modrm, "line %d: no memory operand", mc->line);
+        CHECK(i.mem.seg == mc->seg, "line %d: seg %u", mc->line, i.mem.seg);
+        CHECK(i.mem.base == mc->base, "line %d: base %u", mc->line, i.mem.base);
+        CHECK(i.mem.index == mc->index, "line %d: index %u", mc->line, i.mem.index);
+        CHECK(i.mem.scale == mc->scale, "line %d: scale %u", mc->line, i.mem.scale);
+        CHECK(i.mem.disp == mc->disp, "line %d: disp %d", mc->line, i.mem.disp);
+        CHECK(i.addr_size == mc->addr_size, "line %d: addr %u", mc->line, i.addr_size);
         if (mc->kind != INSN_INVLPG)
-            ck_assert_msg(i.op_size == 2, "line %d: op_size %u", mc->line, i.op_size);
+            CHECK(i.op_size == 2, "line %d: op_size %u", mc->line, i.op_size);
     }
 }
 END_TEST
@@ -715,12 +723,12 @@ START_TEST(test_forced_cpuid)
     struct insn i;
 
     i = OK(M64, 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2);
-    ck_assert_int_eq(i.kind, INSN_FORCED_CPUID);
-    ck_assert_uint_eq(i.length, 7);
-    ck_assert_uint_eq(i.opcode, 0x0f0b);
-    ck_assert_uint_eq(i.nr_prefix, 0);
+    CHECK_EQ(i.kind, INSN_FORCED_CPUID);
+    CHECK_EQ(i.length, 7);
+    CHECK_EQ(i.opcode, 0x0f0b);
+    CHECK_EQ(i.nr_prefix, 0);
     i = OK(M32, 0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2);
-    ck_assert_int_eq(i.kind, INSN_FORCED_CPUID);
+    CHECK_EQ(i.kind, INSN_FORCED_CPUID);
 
     BAD(M64, 3, 0x0f, 0x0b, 0x90);                      /* plain ud2 */
     BAD(M64, 3, 0x0f, 0x0b, 'X', 'e', 'n', 0x0f, 0xa2); /* case matters */
@@ -743,8 +751,8 @@ START_TEST(test_length_limit)
     memset(b, 0x66, sizeof(b));
     b[14] = 0xf4;
     i = ok_at(__LINE__, M64, b, 15);
-    ck_assert_int_eq(i.kind, INSN_HLT);
-    ck_assert_uint_eq(i.nr_prefix, 14);
+    CHECK_EQ(i.kind, INSN_HLT);
+    CHECK_EQ(i.nr_prefix, 14);
     b[14] = 0x66;
     b[15] = 0xf4;
     bad_at(__LINE__, M64, 15, b, 16);
@@ -755,11 +763,11 @@ START_TEST(test_length_limit)
     memcpy(b, mix, sizeof(mix));
     memcpy(b + sizeof(mix), (uint8_t[]){0x0f, 0x20, 0xc0}, 3);
     i = ok_at(__LINE__, M64, b, 15);
-    ck_assert_int_eq(i.kind, INSN_MOV_FROM_CR);
-    ck_assert_uint_eq(i.cr_dr, 8);
-    ck_assert_uint_eq(i.seg_prefix, INSN_SEG_SS);
-    ck_assert_uint_eq(i.prefixes, INSN_PFX_OPSIZE | INSN_PFX_ADDRSIZE | INSN_PFX_REPNE |
-                                      INSN_PFX_SEG | INSN_PFX_REX);
+    CHECK_EQ(i.kind, INSN_MOV_FROM_CR);
+    CHECK_EQ(i.cr_dr, 8);
+    CHECK_EQ(i.seg_prefix, INSN_SEG_SS);
+    CHECK_EQ(i.prefixes,
+             INSN_PFX_OPSIZE | INSN_PFX_ADDRSIZE | INSN_PFX_REPNE | INSN_PFX_SEG | INSN_PFX_REX);
     /* One more prefix: the ModRM byte would be the 16th. */
     memmove(b + 1, b, 15);
     b[0] = 0x66;
@@ -774,7 +782,7 @@ START_TEST(test_length_limit)
     memset(b, 0x67, sizeof(b));
     memcpy(b + 7, (uint8_t[]){0x0f, 0x01, 0xbc, 0x98, 0x00, 0x01, 0x00, 0x00}, 8);
     i = ok_at(__LINE__, M64, b, 15);
-    ck_assert_int_eq(i.kind, INSN_INVLPG);
+    CHECK_EQ(i.kind, INSN_INVLPG);
     memset(b, 0x67, sizeof(b));
     memcpy(b + 8, (uint8_t[]){0x0f, 0x01, 0xbc, 0x98, 0x00, 0x01, 0x00, 0x00}, 8);
     bad_at(__LINE__, M64, 15, b, 16);
@@ -790,11 +798,11 @@ START_TEST(test_lock_prefix)
     struct insn i;
 
     i = BAD(M64, 1, 0xf0, 0xe4, 0x80);
-    ck_assert(i.prefixes & INSN_PFX_LOCK);
-    ck_assert_uint_eq(i.length, 1);
+    CHECK_TRUE(i.prefixes & INSN_PFX_LOCK);
+    CHECK_EQ(i.length, 1);
     i = BAD(M64, 3, 0x66, 0x2e, 0xf0, 0x0f, 0x22, 0xd8);
-    ck_assert(i.prefixes & INSN_PFX_LOCK);
-    ck_assert(i.prefixes & INSN_PFX_OPSIZE);
+    CHECK_TRUE(i.prefixes & INSN_PFX_LOCK);
+    CHECK_TRUE(i.prefixes & INSN_PFX_OPSIZE);
     BAD(M64, 2, 0x44, 0xf0, 0x0f, 0x20, 0xc0);
     BAD(M16, 1, 0xf0, 0xfa);
     BAD(M32, 2, 0xf3, 0xf0, 0x6c);
@@ -840,15 +848,15 @@ START_TEST(test_rex_only_in_64bit)
 
     /* A REX prefix and nothing else yet: more bytes needed. */
     i = OK(M64, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0xfa);
-    ck_assert_int_eq(i.kind, INSN_CLI);
-    ck_assert_uint_eq(i.rex, 0x7);
-    ck_assert_uint_eq(i.nr_prefix, 8);
+    CHECK_EQ(i.kind, INSN_CLI);
+    CHECK_EQ(i.rex, 0x7);
+    CHECK_EQ(i.nr_prefix, 8);
     i = OK(M64, 0x40, 0xfb);
-    ck_assert_uint_eq(i.rex, 0);
-    ck_assert(i.prefixes & INSN_PFX_REX);
+    CHECK_EQ(i.rex, 0);
+    CHECK_TRUE(i.prefixes & INSN_PFX_REX);
     i = OK(M64, 0x48, 0xf3, 0xfb); /* cancelled */
-    ck_assert(!(i.prefixes & INSN_PFX_REX));
-    ck_assert_uint_eq(i.op_size, 4);
+    CHECK_TRUE(!(i.prefixes & INSN_PFX_REX));
+    CHECK_EQ(i.op_size, 4);
 }
 END_TEST
 
@@ -856,10 +864,10 @@ START_TEST(test_api_edges)
 {
     struct insn i;
 
-    ck_assert_int_eq(insn_decode(NULL, 0, M64, &i), -ENODATA);
-    ck_assert_int_eq(i.kind, INSN_INVALID);
-    ck_assert_uint_eq(i.length, 0);
-    ck_assert_int_eq(insn_decode((const uint8_t[]){0xfa}, 1, (enum insn_mode)7, &i), -EINVAL);
+    CHECK_EQ(insn_decode(NULL, 0, M64, &i), -ENODATA);
+    CHECK_EQ(i.kind, INSN_INVALID);
+    CHECK_EQ(i.length, 0);
+    CHECK_EQ(insn_decode((const uint8_t[]){0xfa}, 1, (enum insn_mode)7, &i), -EINVAL);
 
     ck_assert_str_eq(insn_kind_name(INSN_IN), "in");
     ck_assert_str_eq(insn_kind_name(INSN_MOV_TO_CR), "mov_to_cr");
@@ -903,21 +911,21 @@ START_TEST(test_random_monotone)
             if (settled == 1) {
                 if (rc == -ENODATA)
                     continue;
-                ck_assert_msg(rc == 0 || rc == -EINVAL, "iter %d: rc %d", iter, rc);
+                CHECK(rc == 0 || rc == -EINVAL, "iter %d: rc %d", iter, rc);
                 settled = rc == 0 ? 0 : -1;
                 first = i;
                 d = n;
                 if (rc == 0)
-                    ck_assert_uint_eq(i.length, n);
+                    CHECK_EQ(i.length, n);
                 continue;
             }
-            ck_assert_msg(rc == (settled == 0 ? 0 : -EINVAL),
-                          "iter %d: %zu bytes gave %d after settling at %zu", iter, n, rc, d);
+            CHECK(rc == (settled == 0 ? 0 : -EINVAL),
+                  "iter %d: %zu bytes gave %d after settling at %zu", iter, n, rc, d);
             if (rc == 0)
                 insn_same(__LINE__, &first, &i);
         }
-        ck_assert_msg(settled != 1, "iter %d: 17 bytes still -ENODATA", iter);
-        ck_assert(d <= INSN_MAX_LENGTH);
+        CHECK(settled != 1, "iter %d: 17 bytes still -ENODATA", iter);
+        CHECK_TRUE(d <= INSN_MAX_LENGTH);
     }
 }
 END_TEST
