@@ -155,6 +155,8 @@ long do_console_io(unsigned long cmd, unsigned long count, unsigned long buffer,
         count = (unsigned int)count;
         if (!d->is_privileged)
             return -EPERM;
+        if (count > 0x7fffffff) /* Xen: the count must fit an int */
+            return -E2BIG;
         while (n < MIN(count, sizeof(chunk)) && (c = serial_getc()) >= 0)
             chunk[n++] = (char)c;
         if (copy_to_guest(buffer, chunk, n))

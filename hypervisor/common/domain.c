@@ -45,6 +45,7 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned long max_p
     d->is_privileged = privileged;
     d->max_pages = max_pages;
     d->state = DOMAIN_RUNNING;
+    d->shutdown_code = SHUTDOWN_CODE_INVALID;
 
     d->shared_info = alloc_hv_page(&d->shared_info_mfn, DOMID_XEN);
     if (!d->shared_info) {
@@ -90,10 +91,13 @@ static void print_hypercall_counts(const struct domain *d)
 
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
-    const char *name = reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown";
+    const char *name;
 
+    if (d->shutdown_code == SHUTDOWN_CODE_INVALID)
+        d->shutdown_code = reason;
+    reason = d->shutdown_code;
+    name = reason < ARRAY_SIZE(shutdown_names) ? shutdown_names[reason] : "unknown reason";
     d->state = DOMAIN_SHUTDOWN;
-    d->shutdown_code = reason;
     printk("mica: d%u shut down: %s (reason %u)\n", d->domain_id, name, reason);
     print_hypercall_counts(d);
     if (!d->is_privileged) {
@@ -101,6 +105,8 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         if (current && current->domain == d)
             idle_enter(); /* off its page tables before they are freed */
         unsigned long leaked = domain_relinquish_memory(d);
+        free_frames(d->shared_info_mfn, 0);
+        d->shared_info = NULL;
         if (leaked)
             printk_warn("mica: d%u: %lu frames still referenced after teardown\n", d->domain_id,
                         leaked);

@@ -4,12 +4,20 @@
 #include <mica/hypercall.h>
 
 static const hypercall_fn_t hypercall_table[NR_HYPERCALLS] = {
+    [__HYPERVISOR_set_trap_table] = do_set_trap_table,
+    [__HYPERVISOR_stack_switch] = do_stack_switch,
+    [__HYPERVISOR_set_callbacks] = do_set_callbacks,
+    [__HYPERVISOR_fpu_taskswitch] = do_fpu_taskswitch,
+    [__HYPERVISOR_iret] = do_iret,
+    [__HYPERVISOR_set_segment_base] = do_set_segment_base,
+    [__HYPERVISOR_callback_op] = do_callback_op,
     [__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
     [__HYPERVISOR_memory_op] = do_memory_op,
     [__HYPERVISOR_xen_version] = do_xen_version,
     [__HYPERVISOR_console_io] = do_console_io,
     [__HYPERVISOR_vm_assist] = do_vm_assist,
     [__HYPERVISOR_sched_op] = do_sched_op,
+    [__HYPERVISOR_multicall] = do_multicall,
 };
 
 long hypercall_dispatch(unsigned long nr, const struct cpu_regs *regs)

@@ -1,5 +1,6 @@
 /*
- * HYPERVISOR_memory_op (xen/memory.h): the reservation queries. XENMEM_memory_map answers
+ * HYPERVISOR_memory_op (xen/memory.h): the reservation queries. cmd is an unsigned long
+ * (Xen's prototype), the sub-op in its low 6 bits. XENMEM_memory_map answers
  * -ENOSYS, as Xen 4.17 does for a PV dom0, so guests size their memory from nr_pages.
  */
 #include <mica/domain.h>
@@ -45,11 +46,25 @@ long do_memory_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsign
     struct domain *d;
     long rc = 0;
 
+    /* These sub-ops have no extents: a continuation's start extent is refused (Xen). */
+    const bool extent = (cmd >> MEMOP_EXTENT_SHIFT) != 0;
+
     switch (cmd & MEMOP_CMD_MASK) {
+    case XENMEM_memory_map: {
+        /* Xen reads the argument before it finds it has no map for a PV guest. */
+        struct xen_memory_map map;
+        if (copy_from_guest(&map, arg, sizeof(map)))
+            return -EFAULT;
+        return -ENOSYS;
+    }
     case XENMEM_maximum_ram_page:
+        if (extent)
+            return -EINVAL;
         return (long)max_mfn;
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
+        if (extent)
+            return -EINVAL;
         d = query_target(arg, &rc);
         if (!d)
             return rc;

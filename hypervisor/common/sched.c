@@ -27,9 +27,7 @@ long do_sched_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigne
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s)))
             return -EFAULT;
-        /* Xen takes the reason as a u8 and refuses codes it does not know. */
-        if ((uint8_t)s.reason > SHUTDOWN_MAX)
-            return -EINVAL;
+        /* Xen takes the reason as a u8, any value (an unknown one is reported as such). */
         domain_shutdown(d, (uint8_t)s.reason);
         return 0;
     }
@@ -37,9 +35,9 @@ long do_sched_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigne
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s)))
             return -EFAULT;
-        if ((uint8_t)s.reason > SHUTDOWN_MAX)
-            return -EINVAL;
-        d->shutdown_code = (uint8_t)s.reason;
+        /* The first code set wins; a later SCHEDOP_shutdown uses it (Xen). */
+        if (d->shutdown_code == SHUTDOWN_CODE_INVALID)
+            d->shutdown_code = (uint8_t)s.reason;
         return 0;
     }
     default:
@@ -77,6 +75,16 @@ static bool any_domain_alive(void)
     return false;
 }
 
+/* End of the running vCPU's time slice, now_ns() clock; 0 before the first slice. */
+static uint64_t slice_end_ns;
+
+/* For hypercall_preempt_check() (common/multicall.c): a long hypercall stops at this time,
+   when the slice timer is due, and continues after the interrupt. */
+uint64_t sched_slice_end_ns(void)
+{
+    return slice_end_ns;
+}
+
 /* The time slice ran out: let the next vCPU run. Interrupts reach the hypervisor only
    from a guest or from the idle loop, so the current context is always safe to leave. */
 static void slice_expired(void)
@@ -100,6 +108,7 @@ void schedule(void)
         __asm__ volatile("sti; hlt; cli" ::: "memory");
     }
     next->slices++;
+    slice_end_ns = now_ns() + SCHED_SLICE_NS;
     lapic_timer_oneshot(SCHED_SLICE_NS, slice_expired);
     context_switch(next);
 }

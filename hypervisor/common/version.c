@@ -16,7 +16,7 @@
 
 extern const char *hv_command_line(void); /* main.c */
 
-/* Copy a NUL-padded string of exactly @size bytes to the guest. */
+/* Copy string @s to the guest as a NUL-padded buffer of exactly @size bytes (Xen). */
 static long copy_string_out(unsigned long arg, const char *s, size_t size)
 {
     char buf[1024];
@@ -42,7 +42,8 @@ long do_xen_version(unsigned long cmd, unsigned long arg, unsigned long a3, unsi
 {
     struct domain *d = current->domain;
 
-    switch (cmd) {
+    /* The ABI's cmd is an int: the upper half of the register is ignored (Xen). */
+    switch ((int)cmd) {
     case XENVER_version:
         return (MICA_XEN_MAJOR << 16) | MICA_XEN_MINOR;
     case XENVER_extraversion:
@@ -74,19 +75,32 @@ long do_xen_version(unsigned long cmd, unsigned long arg, unsigned long a3, unsi
         return copy_to_guest(arg, &fi, sizeof(fi));
     }
     case XENVER_pagesize:
-        return PAGE_SIZE;
+        return arg ? -EINVAL : (long)PAGE_SIZE; /* Xen: the argument must be NULL */
     case XENVER_guest_handle: {
         xen_domain_handle_t handle;
         memset(handle, 0, sizeof(handle)); /* no toolstack assigns UUIDs on mica */
         return copy_to_guest(arg, handle, sizeof(handle));
     }
     case XENVER_commandline:
-        /* As Xen's default XSM policy: only a privileged domain sees the command line. */
-        return copy_string_out(arg, d->is_privileged ? hv_command_line() : "<denied>",
-                               sizeof(xen_commandline_t));
-    case XENVER_build_id:
-        /* Xen answers -ENODATA when it was built without a build id; mica has none. */
-        return d->is_privileged ? -ENODATA : -EPERM;
+        /* As Xen's default XSM policy: only a privileged domain sees the command line;
+           the others get "<denied>", and only its bytes and NUL are written. */
+        if (!d->is_privileged)
+            return copy_to_guest(arg, "<denied>", sizeof("<denied>"));
+        return copy_string_out(arg, hv_command_line(), sizeof(xen_commandline_t));
+    case XENVER_build_id: {
+        /* Xen reads the caller's buffer header first, then answers -ENODATA when it was
+           built without a build id; mica has none. */
+        xen_build_id_t hdr;
+        if (!d->is_privileged)
+            return -EPERM;
+        if (!arg)
+            return -ENODATA;
+        if (copy_from_guest(&hdr, arg, sizeof(hdr)))
+            return -EFAULT;
+        if (hdr.len == 0)
+            return -EINVAL;
+        return -ENODATA;
+    }
     default:
         return -ENOSYS;
     }

@@ -18,6 +18,9 @@ long do_vm_assist(unsigned long cmd, unsigned long type, unsigned long a3, unsig
 {
     struct domain *d = current->domain;
 
+    /* Both arguments are unsigned int in the ABI (Xen's hypercall-defs). */
+    cmd = (unsigned int)cmd;
+    type = (unsigned int)type;
     if (type >= 64 || !((1UL << type) & MICA_VMASST_VALID))
         return -EINVAL;
     switch (cmd) {

@@ -133,6 +133,7 @@ static void make_domain(struct domain *d, struct vcpu *v, domid_t id, bool privi
     d->tot_pages = tot;
     d->max_pages = max;
     d->state = DOMAIN_RUNNING;
+    d->shutdown_code = SHUTDOWN_CODE_INVALID;
     d->vcpu[0] = v;
     v->domain = d;
 }
@@ -181,7 +182,8 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     fake_log.shutdown_domain = d;
     fake_log.shutdown_reason = reason;
     d->state = DOMAIN_SHUTDOWN;
-    d->shutdown_code = reason;
+    if (d->shutdown_code == SHUTDOWN_CODE_INVALID)
+        d->shutdown_code = reason;
 }
 
 const char *hv_command_line(void);
@@ -189,6 +191,22 @@ const char *hv_command_line(void)
 {
     return FG_CMDLINE;
 }
+
+/* The trap and callback hypercalls (arch pv_traps.c) are not under test here. */
+#define FAKE_HANDLER(name)                                                                         \
+    long name(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,              \
+              unsigned long a5)                                                                    \
+    {                                                                                              \
+        return -ENOSYS;                                                                            \
+    }
+FAKE_HANDLER(do_set_trap_table)
+FAKE_HANDLER(do_stack_switch)
+FAKE_HANDLER(do_set_callbacks)
+FAKE_HANDLER(do_fpu_taskswitch)
+FAKE_HANDLER(do_iret)
+FAKE_HANDLER(do_set_segment_base)
+FAKE_HANDLER(do_callback_op)
+FAKE_HANDLER(do_multicall)
 
 long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags,
                           unsigned long a4, unsigned long a5)
@@ -253,6 +271,12 @@ struct cpu_regs *guest_cpu_regs(void)
 void idle_enter(void)
 {
     fake_log.idle_enters++;
+}
+
+/* System time stands still in the tests (the scheduler reads it for its slice deadline). */
+uint64_t now_ns(void)
+{
+    return 0;
 }
 
 void lapic_timer_oneshot(uint64_t delta_ns, timer_handler_t fn)

@@ -93,6 +93,10 @@ void cpu_desc_init(void)
 
     for (unsigned int v = 0; v < 256; v++)
         set_gate(v, 0, 0);
+    /* int3 and into from the guest (ring 3) reach their handlers directly, as on Xen;
+       every other int $n from ring 3 raises #GP and is checked against the virtual IDT. */
+    set_gate(3, 0, 3);
+    set_gate(4, 0, 3);
     set_gate(2, IST_NMI, 0);
     set_gate(8, IST_DF, 0);
     set_gate(18, IST_MC, 0);

@@ -165,7 +165,8 @@ void arch_init_hv_l4_slots(uint64_t *l4)
 
 void arch_flush_tlb_local(void)
 {
-    write_cr3(read_cr3());
+    /* Guests may set the global bit in their L1 entries, so a CR3 reload is not enough. */
+    flush_tlb_all();
 }
 
 void arch_invlpg(uint64_t va)

@@ -111,7 +111,7 @@ void do_trap(struct cpu_regs *regs)
         return;
     }
     /* A fault on guest memory the hypervisor touched on a guest's behalf: -EFAULT. */
-    if ((regs->vector == 14 || regs->vector == 13 || regs->vector == 12) &&
+    if ((regs->vector == 14 || regs->vector == 13 || regs->vector == 12 || regs->vector == 11) &&
         (fixup = search_exception_table(regs->rip))) {
         regs->rip = fixup;
         return;

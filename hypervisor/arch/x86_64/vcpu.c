@@ -58,9 +58,15 @@ void arch_fill_hypercall_page(void *page)
         unsigned int i = 0;
         s[i++] = 0x51;                         /* push %rcx */
         s[i++] = 0x41, s[i++] = 0x53;          /* push %r11 */
+        if (nr == __HYPERVISOR_iret)
+            s[i++] = 0x50;                     /* push %rax: struct iret_context starts here */
         s[i++] = 0xb8;                         /* mov $nr, %eax */
         memcpy(&s[i], &nr, 4), i += 4;
         s[i++] = 0x0f, s[i++] = 0x05;          /* syscall */
+        if (nr == __HYPERVISOR_iret) {
+            s[i++] = 0x0f, s[i++] = 0x0b;      /* ud2: iret does not return here */
+            continue;
+        }
         s[i++] = 0x41, s[i++] = 0x5b;          /* pop %r11 */
         s[i++] = 0x59;                         /* pop %rcx */
         s[i++] = 0xc3;                         /* ret */
@@ -77,7 +83,7 @@ void arch_vcpu_init_context(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t
     v->user_regs.cs = FLAT_KERNEL_CS64;
     v->user_regs.ss = FLAT_KERNEL_SS64;
     v->user_regs.rflags = RFLAGS_IF | RFLAGS_MBS;
-    v->guest_table = l4_maddr;
+    v->kernel_mode = true;
 
     /* A clean FPU image: FCW 0x37f, MXCSR 0x1f80 (SDM Vol 1 §8.1.5, §10.2.3). */
     memset(v->fpu_area, 0, sizeof(v->fpu_area));
@@ -102,6 +108,7 @@ static uint16_t read_sel(int which)
 static void save_vcpu(struct vcpu *v)
 {
     v->user_regs = *guest_cpu_regs();
+    write_cr0(read_cr0() & ~X86_CR0_TS); /* fxsave would raise #NM */
     __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])v->fpu_area));
     v->ds = read_sel(0), v->es = read_sel(1), v->fs = read_sel(2), v->gs = read_sel(3);
     v->fs_base = rdmsr(MSR_FS_BASE);
@@ -110,20 +117,70 @@ static void save_vcpu(struct vcpu *v)
 }
 
 /*
- * Load a data segment selector the guest left; a selector that no longer loads (e.g. its
- * descriptor changed) is replaced by the null selector. The failsafe callback, which Xen
- * uses to tell the guest, comes with set_callbacks.
+ * Load @sel into data segment register @which (0 ds, 1 es, 2 fs, 3 gs). Returns false, with
+ * the null selector loaded instead, if the selector does not load (#GP/#NP: the exception
+ * table resumes at the fixup).
  */
-static void load_segments(const struct vcpu *v)
+static bool load_data_segment(int which, uint16_t sel)
 {
-    __asm__ volatile("mov %0, %%ds" : : "r"((uint32_t)v->ds));
-    __asm__ volatile("mov %0, %%es" : : "r"((uint32_t)v->es));
-    __asm__ volatile("mov %0, %%fs" : : "r"((uint32_t)v->fs));
-    __asm__ volatile("mov %0, %%gs" : : "r"((uint32_t)v->gs));
+    int ok = 1;
+
+#define LOAD_SEG(reg)                                                                              \
+    __asm__ volatile("1: mov %k1, %%" reg "\n"                                                     \
+                     "2:\n"                                                                        \
+                     ".pushsection .text.fixup, \"ax\"\n"                                          \
+                     "3: xor %0, %0\n"                                                             \
+                     "   mov %0, %%" reg "\n"                                                      \
+                     "   jmp 2b\n"                                                                 \
+                     ".popsection\n"                                                               \
+                     ".pushsection .ex_table, \"a\"\n"                                             \
+                     ".balign 8\n"                                                                 \
+                     ".quad 1b, 3b\n"                                                              \
+                     ".popsection"                                                                 \
+                     : "+r"(ok)                                                                    \
+                     : "r"((uint32_t)sel))
+    switch (which) {
+    case 0: LOAD_SEG("ds"); break;
+    case 1: LOAD_SEG("es"); break;
+    case 2: LOAD_SEG("fs"); break;
+    default: LOAD_SEG("gs"); break;
+    }
+#undef LOAD_SEG
+    return ok;
+}
+
+bool arch_load_user_gs_selector(uint16_t sel)
+{
+    bool ok;
+    /* The user %gs lives in the shadow base while the guest kernel runs. */
+    __asm__ volatile("swapgs" ::: "memory");
+    ok = load_data_segment(3, sel);
+    __asm__ volatile("swapgs" ::: "memory");
+    if (current)
+        current->gs = ok ? sel : 0;
+    return ok;
+}
+
+/*
+ * Restore @v's data segments. A selector that no longer loads (its descriptor changed) is
+ * replaced by the null selector and the guest learns of it through its failsafe callback,
+ * with the selectors it had, as on Xen. Returns false in that case.
+ */
+static bool load_segments(struct vcpu *v, uint16_t bad[4])
+{
+    const uint16_t sels[4] = {v->ds, v->es, v->fs, v->gs};
+    bool all_ok = true;
+
+    for (int i = 0; i < 4; i++) {
+        bad[i] = sels[i];
+        if (!load_data_segment(i, sels[i]))
+            all_ok = false;
+    }
     /* Loading a selector reloads the hidden base: restore the 64-bit bases after. */
     wrmsr(MSR_FS_BASE, v->fs_base);
     wrmsr(MSR_GS_BASE, v->gs_base_kernel);
     wrmsr(MSR_KERNEL_GS_BASE, v->gs_base_user);
+    return all_ok;
 }
 
 void context_switch(struct vcpu *next)
@@ -135,11 +192,18 @@ void context_switch(struct vcpu *next)
     }
     if (prev && vcpu_runnable(prev))
         save_vcpu(prev);
+    uint16_t sels[4];
     current = next;
     *guest_cpu_regs() = next->user_regs;
     write_cr3(next->guest_table);
+    /* Guests may set the global bit in their own L1 entries: flush those too. */
+    flush_tlb_all();
+    write_cr0(read_cr0() & ~X86_CR0_TS);
     __asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])next->fpu_area));
-    load_segments(next);
+    if (next->virtual_ts)
+        write_cr0(read_cr0() | X86_CR0_TS);
+    if (!load_segments(next, sels))
+        deliver_failsafe(guest_cpu_regs(), sels);
     return_to_guest();
 }
 
@@ -160,33 +224,9 @@ void do_syscall(struct cpu_regs *regs)
         domain_crash(current->domain, "SYSCALL from 32-bit compatibility mode at %#lx "
                                       "(no 32-bit PV guests on mica)",
                      regs->rip);
-    regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs);
-}
-
-/* Xen's forced-emulation prefix (arch-x86/xen.h XEN_EMULATE_PREFIX) followed by cpuid. */
-static const uint8_t xen_cpuid_insn[] = {0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2};
-
-static bool emulate_forced_cpuid(struct cpu_regs *regs)
-{
-    uint8_t insn[sizeof(xen_cpuid_insn)];
-    uint32_t out[4];
-
-    if (copy_from_guest(insn, regs->rip, sizeof(insn)) || memcmp(insn, xen_cpuid_insn, sizeof(insn)))
-        return false;
-    guest_cpuid((uint32_t)regs->rax, (uint32_t)regs->rcx, out);
-    regs->rax = out[0], regs->rbx = out[1], regs->rcx = out[2], regs->rdx = out[3];
-    regs->rip += sizeof(xen_cpuid_insn);
-    return true;
-}
-
-void do_guest_trap(struct cpu_regs *regs)
-{
-    struct domain *d = current->domain;
-
-    if (regs->vector == 6 && emulate_forced_cpuid(regs))
-        return;
-    /* Exception bouncing to the guest's own handlers comes with set_trap_table. */
-    domain_crash(d, "unhandled exception %lu (error code %#lx) at rip %#lx, rsp %#lx%s%lx",
-                 regs->vector, regs->error_code, regs->rip, regs->rsp,
-                 regs->vector == 14 ? ", cr2 " : "", regs->vector == 14 ? read_cr2() : 0);
+    hypercall_enter();
+    long ret = hypercall_dispatch(regs->rax, regs);
+    /* A continuation has set rax to the hypercall number and rewound rip: keep them. */
+    if (!hypercall_preempted())
+        regs->rax = (uint64_t)ret;
 }

@@ -10,6 +10,7 @@
 #include <xen/xen.h>
 
 #define MAX_DOMAINS 64
+#define SHUTDOWN_CODE_INVALID (~0u) /* no shutdown code set yet (Xen's value is internal) */
 #define NR_HYPERCALLS 64
 
 struct domain;
@@ -27,6 +28,17 @@ struct vcpu {
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     uint16_t ds, es, fs, gs;
     uint64_t slices;               /* times the scheduler gave this vCPU the CPU */
+
+    /* PV guest kernel state (Xen's struct pv_vcpu): the virtual IDT, TSS and callbacks. */
+    struct trap_info trap_ctxt[256];    /* set_trap_table; address 0 = no handler */
+    uint64_t kernel_ss, kernel_sp;      /* stack_switch: the guest kernel's stack */
+    uint64_t event_callback;            /* CALLBACKTYPE_event */
+    uint64_t failsafe_callback;         /* CALLBACKTYPE_failsafe */
+    uint64_t syscall_callback;          /* CALLBACKTYPE_syscall: guest user-mode syscalls */
+    bool failsafe_masks_events;         /* CALLBACKF_mask_events on the failsafe callback */
+    bool syscall_masks_events;          /* CALLBACKF_mask_events on the syscall callback */
+    bool kernel_mode;                   /* guest kernel (true) or guest user mode */
+    bool virtual_ts;                    /* the guest's CR0.TS (fpu_taskswitch) */
 };
 
 enum domain_state {
@@ -39,7 +51,7 @@ struct domain {
     domid_t domain_id;
     bool is_privileged;             /* SIF_PRIVILEGED: dom0, the driver domain */
     enum domain_state state;
-    unsigned int shutdown_code;     /* SHUTDOWN_* (sched.h) once state is DOMAIN_SHUTDOWN */
+    unsigned int shutdown_code;     /* SHUTDOWN_* (sched.h), or SHUTDOWN_CODE_INVALID if unset */
     unsigned long tot_pages;        /* frames the domain owns now (4 KiB pages) */
     unsigned long max_pages;        /* its reservation limit (4 KiB pages) */
     unsigned long vm_assist;        /* VMASST_TYPE_* bits enabled (xen.h) */
@@ -64,8 +76,10 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned long max_p
 struct domain *domain_lookup(domid_t domid);
 
 /**
- * Stop @d with SHUTDOWN_* @reason and say so on the console. When the hardware domain stops,
- * the machine powers off: clean for SHUTDOWN_poweroff, failure otherwise.
+ * Stop @d with SHUTDOWN_* @reason (any u8; a code set earlier with SCHEDOP_shutdown_code
+ * wins, as in Xen) and say so on the console. When the hardware domain stops the machine
+ * powers off (clean for SHUTDOWN_poweroff, failure otherwise) or resets (reboot). A stopped
+ * domU's memory is released and the CPU goes to the next domain.
  */
 void domain_shutdown(struct domain *d, unsigned int reason);
 

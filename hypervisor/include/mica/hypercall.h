@@ -28,4 +28,86 @@ long do_memory_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsign
 long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags,
                           unsigned long a4, unsigned long a5);
 
+long do_set_trap_table(unsigned long traps, unsigned long a2, unsigned long a3, unsigned long a4,
+                       unsigned long a5);
+long do_stack_switch(unsigned long ss, unsigned long esp, unsigned long a3, unsigned long a4,
+                     unsigned long a5);
+long do_set_callbacks(unsigned long event, unsigned long failsafe, unsigned long syscall,
+                      unsigned long a4, unsigned long a5);
+long do_callback_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigned long a4,
+                    unsigned long a5);
+long do_fpu_taskswitch(unsigned long set, unsigned long a2, unsigned long a3, unsigned long a4,
+                       unsigned long a5);
+long do_set_segment_base(unsigned long which, unsigned long base, unsigned long a3,
+                         unsigned long a4, unsigned long a5);
+long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+             unsigned long a5);
+
+long do_multicall(unsigned long call_list, unsigned long nr_calls, unsigned long a3,
+                  unsigned long a4, unsigned long a5);
+
+/*
+ * Hypercall continuations (common/multicall.c), as Xen's hypercall_create_continuation
+ * (xen/arch/x86/hypercall.c). A handler with more work left than it should do at once saves
+ * its progress in its arguments and ends with
+ *
+ *     return hypercall_create_continuation(__HYPERVISOR_xxx, new_a1, new_a2, ...);
+ *
+ * At the top level this rewrites the guest frame: rax = the hypercall number, rdi, rsi, rdx,
+ * r10, r8 = the new arguments (those not given keep their values), and rip back over the
+ * 2-byte SYSCALL, so the guest re-enters the hypercall when it next runs; a pending timer
+ * interrupt is taken first and may run another domain. Inside a multicall the new op and
+ * arguments go into the batch entry instead, and multicall itself continues from that entry.
+ * do_syscall brackets each hypercall with hypercall_enter() and, if hypercall_preempted(),
+ * leaves rax alone.
+ */
+
+/** Most arguments a continuation can carry (rdi, rsi, rdx, r10, r8; xen.h). */
+#define HYPERCALL_CONTINUATION_MAX_ARGS 5
+
+/**
+ * Make the running hypercall resume as hypercall @op with the @nr_args new arguments @args,
+ * 0 <= @nr_args <= HYPERCALL_CONTINUATION_MAX_ARGS (the rest keep their values). Returns
+ * @op, which the handler returns. Use it through the hypercall_create_continuation() macro,
+ * which counts the arguments and refuses more than five at compile time.
+ */
+long hypercall_continuation(unsigned int op, unsigned int nr_args, const unsigned long *args);
+
+#define HYPERCALL_NR_ARGS_(...) (sizeof((unsigned long[]){__VA_ARGS__}) / sizeof(unsigned long))
+
+/** hypercall_continuation(@op, arguments...): each argument converted to unsigned long. */
+#define hypercall_create_continuation(op, ...)                                                 \
+    hypercall_continuation(                                                                    \
+        (op),                                                                                  \
+        HYPERCALL_NR_ARGS_(__VA_ARGS__) +                                                      \
+            0 * sizeof(char[HYPERCALL_NR_ARGS_(__VA_ARGS__) <= HYPERCALL_CONTINUATION_MAX_ARGS \
+                                ? 1                                                            \
+                                : -1]),                                                        \
+        (unsigned long[]){__VA_ARGS__})
+
+/**
+ * Undo a continuation created by the running hypercall (Xen's hypercall_cancel_continuation):
+ * the guest frame's rip is restored; the handler's return value goes into rax again.
+ */
+void hypercall_cancel_continuation(void);
+
+/** True if the running hypercall has created a continuation (do_syscall: keep rax). */
+bool hypercall_preempted(void);
+
+/** Start of a hypercall from the guest (do_syscall): forget the previous one's state. */
+void hypercall_enter(void);
+
+/**
+ * True when a long hypercall should stop and continue later: the current time slice is over
+ * (now_ns() >= sched_slice_end_ns()), so the timer interrupt is due. Xen's equivalent checks
+ * pending softirqs and events (xen/sched.h hypercall_preempt_check).
+ */
+bool hypercall_preempt_check(void);
+
+/**
+ * End of the running vCPU's time slice, ns of system time (now_ns()); 0 before the first
+ * slice. Defined in common/sched.c.
+ */
+uint64_t sched_slice_end_ns(void);
+
 #endif /* MICA_HYPERCALL_H */

@@ -32,6 +32,21 @@ void idle_enter(void);
 /** An exception a guest raised (ring 3 frame): emulate, or crash the domain. */
 void do_guest_trap(struct cpu_regs *regs);
 
+/**
+ * Load the guest's user %gs selector (set_segment_base SEGBASE_GS_USER_SEL). Returns false,
+ * leaving the null selector, if it does not load.
+ */
+bool arch_load_user_gs_selector(uint16_t sel);
+
+/**
+ * Deliver the failsafe callback to the current vCPU for segment selectors @sels (DS, ES, FS,
+ * GS) that could not be restored; crashes the domain if it registered none.
+ */
+void deliver_failsafe(struct cpu_regs *regs, const uint16_t sels[4]);
+
+/** Emulate a privileged instruction at regs->rip after a #GP(0); false if not emulated. */
+bool emulate_privileged_op(struct cpu_regs *regs);
+
 /** Emulate CPUID leaf @leaf/@subleaf as mica's guest policy shows it (XEN_CPUID prefix). */
 void guest_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 

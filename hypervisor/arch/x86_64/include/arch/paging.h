@@ -50,7 +50,7 @@ void paging_map_m2p(paddr_t pa, size_t len);
 /** Copy the hypervisor's L4 slots 256-271 into a guest's L4 table @l4 (Xen's PV layout). */
 void arch_init_hv_l4_slots(uint64_t *l4);
 
-/** Flush this CPU's TLB (non-global entries: the guest's mappings). */
+/** Flush this CPU's whole TLB, global entries included (guests may set _PAGE_GLOBAL). */
 void arch_flush_tlb_local(void);
 
 /** Flush the TLB entry of one virtual address. */

@@ -1,0 +1,338 @@
+/*
+ * PV64 guest execution: exceptions bounced to the guest kernel's handlers, the iret
+ * hypercall, the virtual IDT/TSS/callbacks, segment bases and the virtual CR0.TS
+ * (xen.h, xen-x86_64.h, callback.h; behaviour as Xen's arch/x86/pv/traps.c, iret.c,
+ * callback.c).
+ */
+#include <arch/cpu.h>
+#include <arch/guest.h>
+#include <mica/bounce.h>
+#include <mica/console.h>
+#include <mica/domain.h>
+#include <mica/errno.h>
+#include <mica/guest_access.h>
+#include <mica/hypercall.h>
+#include <mica/printf.h>
+#include <mica/string.h>
+#include <xen/callback.h>
+
+#define RFLAGS_IF (1UL << 9)
+#define RFLAGS_IOPL (3UL << 12)
+#define RFLAGS_VM (1UL << 17)
+
+static const char *const exception_names[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
+    "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+};
+
+/* Vectors whose exception pushes an error code (Intel SDM Vol 3A table 6-1). */
+static bool has_error_code(unsigned int vector)
+{
+    return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21;
+}
+
+/*
+ * Deliver @tb to the current vCPU: write the frame on its kernel stack and point its
+ * registers at the handler. A frame that cannot be written crashes the domain (a guest
+ * that faults while a fault is delivered), as on Xen.
+ */
+static void deliver(struct cpu_regs *regs, struct trap_bounce *tb, const char *what)
+{
+    struct vcpu *v = current;
+    struct bounce_frame f;
+    uint8_t mask = v->vcpu_info->evtchn_upcall_mask;
+
+    if (!tb->rip)
+        domain_crash(v->domain, "%s at rip %#lx with no guest handler registered", what,
+                     regs->rip);
+    if (!v->kernel_mode) {
+        /* Guest user mode: the kernel's page tables and stack from here (issue: user mode). */
+        domain_crash(v->domain, "%s in guest user mode: not supported yet", what);
+    }
+    if (bounce_frame_build(regs, v->kernel_mode, v->kernel_sp, mask, tb, &f) ||
+        copy_to_guest(f.new_rsp, f.words, f.nr * 8))
+        domain_crash(v->domain, "fault writing the bounce frame for %s (guest rsp %#lx)", what,
+                     regs->rsp);
+    if (tb->flags & TBF_INTERRUPT)
+        v->vcpu_info->evtchn_upcall_mask = 1;
+    bounce_frame_apply(regs, tb, &f);
+}
+
+/** Bounce exception @vector (with @error_code where it has one) to the guest's handler. */
+static void inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_t error_code)
+{
+    const struct trap_info *ti = &current->trap_ctxt[vector];
+    struct trap_bounce tb = {.rip = ti->address, .flags = TBF_EXCEPTION};
+    char what[48];
+
+    if (has_error_code(vector)) {
+        tb.flags |= TBF_EXCEPTION_ERRCODE;
+        tb.error_code = error_code;
+    }
+    if (TI_GET_IF(ti))
+        tb.flags |= TBF_INTERRUPT;
+    snprintf(what, sizeof(what), "exception %u (%s, error code %#x)", vector,
+             vector < 32 && exception_names[vector] ? exception_names[vector] : "?", error_code);
+    deliver(regs, &tb, what);
+}
+
+/* A software interrupt (int $n, int3, into) the guest's virtual IDT lets it raise. */
+static void inject_soft_interrupt(struct cpu_regs *regs, unsigned int vector)
+{
+    const struct trap_info *ti = &current->trap_ctxt[vector];
+    struct trap_bounce tb = {.rip = ti->address};
+    char what[40];
+
+    if (TI_GET_IF(ti))
+        tb.flags |= TBF_INTERRUPT;
+    snprintf(what, sizeof(what), "software interrupt %u", vector);
+    deliver(regs, &tb, what);
+}
+
+/* Xen's forced-emulation prefix (arch-x86/xen.h XEN_EMULATE_PREFIX) followed by cpuid. */
+static const uint8_t xen_cpuid_insn[] = {0x0f, 0x0b, 'x', 'e', 'n', 0x0f, 0xa2};
+
+static bool emulate_forced_cpuid(struct cpu_regs *regs)
+{
+    uint8_t insn[sizeof(xen_cpuid_insn)];
+    uint32_t out[4];
+
+    if (copy_from_guest(insn, regs->rip, sizeof(insn)) ||
+        memcmp(insn, xen_cpuid_insn, sizeof(insn)))
+        return false;
+    guest_cpuid((uint32_t)regs->rax, (uint32_t)regs->rcx, out);
+    regs->rax = out[0], regs->rbx = out[1], regs->rcx = out[2], regs->rdx = out[3];
+    regs->rip += sizeof(xen_cpuid_insn);
+    return true;
+}
+
+/* Emulation of privileged instructions (emul_priv_op.c, when it exists). */
+__attribute__((weak)) bool emulate_privileged_op(struct cpu_regs *regs)
+{
+    return false;
+}
+
+void do_guest_trap(struct cpu_regs *regs)
+{
+    struct vcpu *v = current;
+    const unsigned int vector = (unsigned int)regs->vector;
+
+    switch (vector) {
+    case 6: /* #UD */
+        if (emulate_forced_cpuid(regs))
+            return;
+        break;
+    case 7: /* #NM: the guest set CR0.TS with fpu_taskswitch and touched the FPU */
+        if (v->virtual_ts) {
+            v->virtual_ts = false;
+            write_cr0(read_cr0() & ~X86_CR0_TS);
+        }
+        break;
+    case 13: /* #GP */
+        /* int $n with a gate the guest may use: its IDT vector is in the error code
+           (IDT flag 2). Xen lets the guest kernel raise vectors whose DPL >= 1. */
+        if ((regs->error_code & 3) == 2) {
+            unsigned int n = (unsigned int)(regs->error_code >> 3) & 0xff;
+            const struct trap_info *ti = &v->trap_ctxt[n];
+            if (ti->address && TI_GET_DPL(ti) >= (v->kernel_mode ? 1 : 3)) {
+                regs->rip += 2; /* int $n is two bytes; the #GP left rip on it */
+                inject_soft_interrupt(regs, n);
+                return;
+            }
+        }
+        if (!regs->error_code && emulate_privileged_op(regs))
+            return;
+        break;
+    case 14: /* #PF */
+        v->vcpu_info->arch.cr2 = read_cr2();
+        break;
+    }
+    if (vector < 32) {
+        inject_exception(regs, vector, (uint32_t)regs->error_code);
+        return;
+    }
+    domain_crash(v->domain, "unexpected vector %u at rip %#lx", vector, regs->rip);
+}
+
+void deliver_failsafe(struct cpu_regs *regs, const uint16_t sels[4])
+{
+    struct trap_bounce tb = {.rip = current->failsafe_callback, .flags = TBF_FAILSAFE};
+
+    if (current->failsafe_masks_events)
+        tb.flags |= TBF_INTERRUPT;
+    memcpy(tb.segs, sels, sizeof(tb.segs));
+    deliver(regs, &tb, "failsafe callback (a saved segment selector did not load)");
+}
+
+/* ---- Hypercalls ---- */
+
+long do_set_trap_table(unsigned long traps, unsigned long a2, unsigned long a3, unsigned long a4,
+                       unsigned long a5)
+{
+    struct vcpu *v = current;
+    struct trap_info ti;
+
+    /* A NULL table clears every entry (Xen). */
+    if (!traps) {
+        memset(v->trap_ctxt, 0, sizeof(v->trap_ctxt));
+        return 0;
+    }
+    for (unsigned int i = 0;; i++) {
+        if (copy_from_guest(&ti, traps + i * sizeof(ti), sizeof(ti)))
+            return -EFAULT;
+        if (!ti.address)
+            return 0; /* the list ends with a zero address */
+        /* 64-bit PV: the code selector is always the flat kernel one. */
+        ti.cs = FLAT_KERNEL_CS;
+        v->trap_ctxt[ti.vector] = ti;
+    }
+}
+
+long do_stack_switch(unsigned long ss, unsigned long esp, unsigned long a3, unsigned long a4,
+                     unsigned long a5)
+{
+    /* Xen fixes up the selector's RPL and accepts any stack pointer: a bad one only hurts
+       the guest when a frame is pushed there (then it crashes). */
+    current->kernel_ss = ss | 3;
+    current->kernel_sp = esp;
+    return 0;
+}
+
+static long register_callback(uint16_t type, uint16_t flags, uint64_t address)
+{
+    struct vcpu *v = current;
+    const bool mask = flags & CALLBACKF_mask_events;
+
+    switch (type) {
+    case CALLBACKTYPE_event:
+        v->event_callback = address;
+        return 0;
+    case CALLBACKTYPE_failsafe:
+        v->failsafe_callback = address;
+        v->failsafe_masks_events = mask;
+        return 0;
+    case CALLBACKTYPE_syscall:
+        v->syscall_callback = address;
+        v->syscall_masks_events = mask;
+        return 0;
+    case CALLBACKTYPE_syscall32:
+    case CALLBACKTYPE_sysenter:
+    case CALLBACKTYPE_nmi:
+        /* No 32-bit guest user mode and no NMIs for guests on mica (docs/abi.md). */
+        return -EINVAL;
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_set_callbacks(unsigned long event, unsigned long failsafe, unsigned long syscall,
+                      unsigned long a4, unsigned long a5)
+{
+    register_callback(CALLBACKTYPE_event, 0, event);
+    register_callback(CALLBACKTYPE_failsafe, 0, failsafe);
+    register_callback(CALLBACKTYPE_syscall, 0, syscall);
+    return 0;
+}
+
+long do_callback_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigned long a4,
+                    unsigned long a5)
+{
+    switch (cmd) {
+    case CALLBACKOP_register: {
+        struct callback_register r;
+        if (copy_from_guest(&r, arg, sizeof(r)))
+            return -EFAULT;
+        return register_callback(r.type, r.flags, r.address);
+    }
+    case CALLBACKOP_unregister: {
+        struct callback_unregister u;
+        if (copy_from_guest(&u, arg, sizeof(u)))
+            return -EFAULT;
+        /* Xen refuses to unregister the event and failsafe callbacks. */
+        if (u.type == CALLBACKTYPE_event || u.type == CALLBACKTYPE_failsafe)
+            return -EINVAL;
+        return register_callback(u.type, 0, 0);
+    }
+    default:
+        return -ENOSYS;
+    }
+}
+
+long do_fpu_taskswitch(unsigned long set, unsigned long a2, unsigned long a3, unsigned long a4,
+                       unsigned long a5)
+{
+    current->virtual_ts = set != 0;
+    write_cr0(set ? read_cr0() | X86_CR0_TS : read_cr0() & ~X86_CR0_TS);
+    return 0;
+}
+
+static bool is_canonical(uint64_t va)
+{
+    return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+long do_set_segment_base(unsigned long which, unsigned long base, unsigned long a3,
+                         unsigned long a4, unsigned long a5)
+{
+    struct vcpu *v = current;
+
+    switch (which) {
+    case SEGBASE_FS:
+        if (!is_canonical(base))
+            return -EINVAL;
+        wrmsr(MSR_FS_BASE, base);
+        v->fs_base = base;
+        return 0;
+    case SEGBASE_GS_USER:
+        if (!is_canonical(base))
+            return -EINVAL;
+        wrmsr(MSR_KERNEL_GS_BASE, base);
+        v->gs_base_user = base;
+        return 0;
+    case SEGBASE_GS_KERNEL:
+        if (!is_canonical(base))
+            return -EINVAL;
+        wrmsr(MSR_GS_BASE, base);
+        v->gs_base_kernel = base;
+        return 0;
+    case SEGBASE_GS_USER_SEL:
+        /* Load the user %gs selector: swap the user base in, load, swap back. A selector
+           that does not load leaves the null selector (Xen loads 0 on failure too). */
+        if (!arch_load_user_gs_selector((uint16_t)base))
+            return -EFAULT;
+        return 0;
+    default:
+        return -EINVAL;
+    }
+}
+
+long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
+             unsigned long a5)
+{
+    struct vcpu *v = current;
+    struct cpu_regs *regs = guest_cpu_regs();
+    struct iret_context ic;
+
+    if (copy_from_guest(&ic, regs->rsp, sizeof(ic)))
+        domain_crash(v->domain, "iret hypercall: frame at %#lx unreadable", regs->rsp);
+    if ((ic.cs & 3) == 3 && v->kernel_mode)
+        domain_crash(v->domain, "iret hypercall to user mode (cs %#lx): guest user mode is not "
+                                "supported yet", ic.cs);
+    regs->rip = ic.rip;
+    regs->cs = ic.cs | 3;
+    regs->rflags = (ic.rflags & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF;
+    regs->rsp = ic.rsp;
+    regs->ss = ic.ss | 3;
+    if (ic.flags & VGCF_in_syscall) {
+        /* Returning from a syscall: rcx/r11 are dead (Xen would sysret: rcx = rip,
+           r11 = rflags). */
+        regs->rcx = regs->rip;
+        regs->r11 = regs->rflags;
+    } else {
+        regs->rcx = ic.rcx;
+        regs->r11 = ic.r11;
+    }
+    /* The event mask follows the restored RFLAGS.IF. */
+    v->vcpu_info->evtchn_upcall_mask = !(ic.rflags & RFLAGS_IF);
+    return (long)ic.rax;
+}
