@@ -90,6 +90,11 @@ FAKE_OUT='(XEN) Hardware Dom0 shutdown: rebooting machine\n' FAKE_STATUS=0 \
 expect_status 1
 expect_line 'mica-run: failure: dom0 asked Xen for a reboot'
 
+# A guest printing Xen's words decides nothing: only "(XEN) " lines count.
+FAKE_OUT='guest: Hardware Dom0 halted: halting machine\n' FAKE_STATUS=hang \
+    RUN=xen-guest-text run_mica "${FAKE[@]}" --xen --timeout 1
+expect_status 124
+
 # A mica-style clean exit code means nothing under Xen: only the console counts.
 FAKE_STATUS=33 RUN=xen-33 run_mica "${FAKE[@]}" --xen
 expect_status 1
