@@ -14,6 +14,8 @@ LD := ld
 OBJCOPY := objcopy
 NM := nm
 PYTHON ?= python3
+# `make run` is interactive: no timeout unless asked (RUN_ARGS="--timeout 60").
+RUN_ARGS ?= --timeout 0
 
 # CI builds with -Werror; a developer's build warns but goes on.
 ifeq ($(CI),true)

@@ -35,10 +35,15 @@ const char *symbols_lookup(uint64_t addr, uint64_t *offset, uint64_t *size)
     return symbols_names + e->name_offset;
 }
 
-void print_symbol_line(uint64_t addr)
+void print_symbol_line(uint64_t addr, bool return_address)
 {
     uint64_t off, size;
-    const char *name = symbols_lookup(addr, &off, &size);
+    /* A return address may be one past the end of a function whose last instruction is a
+       call to a noreturn function: look up the call instruction itself. */
+    const char *name = symbols_lookup(return_address ? addr - 1 : addr, &off, &size);
+
+    if (name && return_address)
+        off++;
 
     if (name)
         printk_err("  [<%016lx>] %s+%#lx/%#lx\n", addr, name, off, size);

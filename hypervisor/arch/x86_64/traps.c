@@ -40,12 +40,12 @@ static bool frame_on_stack(uint64_t fp)
 static void backtrace_from(uint64_t rip, uint64_t rbp)
 {
     printk_err("Backtrace:\n");
-    print_symbol_line(rip);
+    print_symbol_line(rip, false);
     for (unsigned int depth = 0; depth < 32 && frame_on_stack(rbp); depth++) {
         const uint64_t *frame = (const uint64_t *)rbp;
         if (!frame[1])
             break;
-        print_symbol_line(frame[1]);
+        print_symbol_line(frame[1], true);
         if (frame[0] <= rbp) /* frames grow towards higher addresses */
             break;
         rbp = frame[0];

@@ -13,7 +13,10 @@
  */
 const char *symbols_lookup(uint64_t addr, uint64_t *offset, uint64_t *size);
 
-/** Print "[<addr>] name+off/size" for @addr on the console at error level. */
-void print_symbol_line(uint64_t addr);
+/**
+ * Print "[<addr>] name+off/size" for @addr on the console at error level. A
+ * @return_address is looked up as addr - 1, so a call that ends its function still names it.
+ */
+void print_symbol_line(uint64_t addr, bool return_address);
 
 #endif /* MICA_SYMBOLS_H */
