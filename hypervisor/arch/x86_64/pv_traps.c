@@ -42,14 +42,15 @@ static void deliver(struct cpu_regs *regs, struct trap_bounce *tb, const char *w
     struct bounce_frame f;
     uint8_t mask = v->vcpu_info->evtchn_upcall_mask;
 
+    bool from_kernel = v->kernel_mode;
+
     if (!tb->rip)
         domain_crash(v->domain, "%s at rip %#lx with no guest handler registered", what,
                      regs->rip);
-    if (!v->kernel_mode) {
-        /* Guest user mode: the kernel's page tables and stack from here (issue: user mode). */
-        domain_crash(v->domain, "%s in guest user mode: not supported yet", what);
-    }
-    if (bounce_frame_build(regs, v->kernel_mode, v->kernel_sp, mask, tb, &f) ||
+    /* From guest user mode: onto the kernel's page tables, then its registered stack. */
+    if (!from_kernel && !toggle_guest_mode(v))
+        domain_crash(v->domain, "%s in guest user mode, but no kernel page tables", what);
+    if (bounce_frame_build(regs, from_kernel, v->kernel_sp, mask, tb, &f) ||
         copy_to_guest(f.new_rsp, f.words, f.nr * 8))
         domain_crash(v->domain, "fault writing the bounce frame for %s (guest rsp %#lx)", what,
                      regs->rsp);
@@ -162,6 +163,18 @@ void deliver_failsafe(struct cpu_regs *regs, const uint16_t sels[4])
         tb.flags |= TBF_INTERRUPT;
     memcpy(tb.segs, sels, sizeof(tb.segs));
     deliver(regs, &tb, "failsafe callback (a saved segment selector did not load)");
+}
+
+void deliver_guest_syscall(struct cpu_regs *regs)
+{
+    struct vcpu *v = current;
+    struct trap_bounce tb = {.rip = v->syscall_callback};
+
+    /* Xen's switch_to_kernel: the frame holds the user context as SYSCALL left it (rcx =
+       user rip, r11 = user rflags); events masked if the callback asked for it. */
+    if (v->syscall_masks_events)
+        tb.flags |= TBF_INTERRUPT;
+    deliver(regs, &tb, "system call from guest user mode");
 }
 
 /* ---- Hypercalls ---- */
@@ -315,9 +328,10 @@ long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long
 
     if (copy_from_guest(&ic, regs->rsp, sizeof(ic)))
         domain_crash(v->domain, "iret hypercall: frame at %#lx unreadable", regs->rsp);
-    if ((ic.cs & 3) == 3 && v->kernel_mode)
-        domain_crash(v->domain, "iret hypercall to user mode (cs %#lx): guest user mode is not "
-                                "supported yet", ic.cs);
+    /* CS with RPL 3 returns to guest user mode (a kernel-mode frame shows RPL 0). */
+    if ((ic.cs & 3) == 3 && v->kernel_mode && !toggle_guest_mode(v))
+        domain_crash(v->domain, "iret hypercall to user mode (cs %#lx) with no user page tables",
+                     ic.cs);
     regs->rip = ic.rip;
     regs->cs = ic.cs | 3;
     regs->rflags = (ic.rflags & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF;

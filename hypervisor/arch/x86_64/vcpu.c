@@ -112,8 +112,10 @@ static void save_vcpu(struct vcpu *v)
     __asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[512])v->fpu_area));
     v->ds = read_sel(0), v->es = read_sel(1), v->fs = read_sel(2), v->gs = read_sel(3);
     v->fs_base = rdmsr(MSR_FS_BASE);
-    v->gs_base_kernel = rdmsr(MSR_GS_BASE);
-    v->gs_base_user = rdmsr(MSR_KERNEL_GS_BASE);
+    /* The active GS base is the mode's own; the shadow (SWAPGS) one is the other mode's. */
+    uint64_t active = rdmsr(MSR_GS_BASE), shadow = rdmsr(MSR_KERNEL_GS_BASE);
+    v->gs_base_kernel = v->kernel_mode ? active : shadow;
+    v->gs_base_user = v->kernel_mode ? shadow : active;
 }
 
 /*
@@ -178,8 +180,8 @@ static bool load_segments(struct vcpu *v, uint16_t bad[4])
     }
     /* Loading a selector reloads the hidden base: restore the 64-bit bases after. */
     wrmsr(MSR_FS_BASE, v->fs_base);
-    wrmsr(MSR_GS_BASE, v->gs_base_kernel);
-    wrmsr(MSR_KERNEL_GS_BASE, v->gs_base_user);
+    wrmsr(MSR_GS_BASE, v->kernel_mode ? v->gs_base_kernel : v->gs_base_user);
+    wrmsr(MSR_KERNEL_GS_BASE, v->kernel_mode ? v->gs_base_user : v->gs_base_kernel);
     return all_ok;
 }
 
@@ -195,7 +197,7 @@ void context_switch(struct vcpu *next)
     uint16_t sels[4];
     current = next;
     *guest_cpu_regs() = next->user_regs;
-    write_cr3(next->guest_table);
+    write_cr3(next->kernel_mode ? next->guest_table : next->guest_table_user);
     /* Guests may set the global bit in their own L1 entries: flush those too. */
     flush_tlb_all();
     write_cr0(read_cr0() & ~X86_CR0_TS);
@@ -207,6 +209,20 @@ void context_switch(struct vcpu *next)
     return_to_guest();
 }
 
+bool toggle_guest_mode(struct vcpu *v)
+{
+    paddr_t table = v->kernel_mode ? v->guest_table_user : v->guest_table;
+
+    /* Xen: switching to user mode needs user page tables (a guest may give its kernel
+       table for both). */
+    if (!table)
+        return false;
+    v->kernel_mode = !v->kernel_mode;
+    __asm__ volatile("swapgs" ::: "memory");
+    write_cr3(table);
+    return true;
+}
+
 void idle_enter(void)
 {
     if (current && vcpu_runnable(current))
@@ -216,10 +232,14 @@ void idle_enter(void)
     write_cr3(paging_idle_l4());
 }
 
-/* A guest kernel's SYSCALL is a hypercall; from guest user mode it would be the guest's
-   own system call, which comes with guest user mode (issue: page tables). */
+/* A guest kernel's SYSCALL is a hypercall; from guest user mode it is the guest's own
+   system call, delivered to its kernel's syscall callback. */
 void do_syscall(struct cpu_regs *regs)
 {
+    if (!current->kernel_mode) {
+        deliver_guest_syscall(regs);
+        return;
+    }
     if (regs->vector == SYSCALL32_VECTOR)
         domain_crash(current->domain, "SYSCALL from 32-bit compatibility mode at %#lx "
                                       "(no 32-bit PV guests on mica)",

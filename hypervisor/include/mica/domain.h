@@ -21,6 +21,7 @@ struct vcpu {
     unsigned int vcpu_id;
     struct cpu_regs user_regs;     /* guest registers while descheduled */
     paddr_t guest_table;           /* machine address of the kernel-mode L4 (CR3) */
+    paddr_t guest_table_user;      /* the user-mode L4 (MMUEXT_NEW_USER_BASEPTR), 0 if none */
     struct vcpu_info *vcpu_info;   /* in the domain's shared_info page */
     uint8_t fpu_area[512] __aligned(16); /* FXSAVE image (SDM Vol 1 §10.5.1) */
     bool fpu_initialised;

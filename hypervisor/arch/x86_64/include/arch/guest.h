@@ -26,6 +26,16 @@ void arch_fill_hypercall_page(void *page);
 void arch_vcpu_init_context(struct vcpu *v, uint64_t rip, uint64_t rsp, uint64_t rsi,
                             paddr_t l4_maddr);
 
+/**
+ * Switch @v between guest kernel and guest user mode: its page tables (guest_table /
+ * guest_table_user) and its GS bases (SWAPGS), as Xen's toggle_guest_mode. Returns false,
+ * changing nothing, when the target mode has no page tables.
+ */
+bool toggle_guest_mode(struct vcpu *v);
+
+/** A SYSCALL from guest user mode: enter the guest kernel's syscall callback. */
+void deliver_guest_syscall(struct cpu_regs *regs);
+
 /** The CPU is about to idle: park the current vCPU's state and run on the idle tables. */
 void idle_enter(void);
 
