@@ -107,6 +107,13 @@ static bool emulate_forced_cpuid(struct cpu_regs *regs)
     return true;
 }
 
+/* Xen's writable page-table assist (ptwr.c, when it exists): a write to one of the guest's
+   own read-only page tables, decoded, validated and performed. */
+__attribute__((weak)) bool ptwr_do_page_fault(struct cpu_regs *regs, uint64_t cr2)
+{
+    return false;
+}
+
 /* Emulation of privileged instructions (emul_priv_op.c, when it exists). */
 __attribute__((weak)) bool emulate_privileged_op(struct cpu_regs *regs)
 {
@@ -144,9 +151,14 @@ void do_guest_trap(struct cpu_regs *regs)
         if (!regs->error_code && emulate_privileged_op(regs))
             return;
         break;
-    case 14: /* #PF */
-        v->vcpu_info->arch.cr2 = read_cr2();
+    case 14: { /* #PF */
+        uint64_t cr2 = read_cr2();
+        /* A write (bit 1) to a present (bit 0) page: maybe a page-table write to emulate. */
+        if ((regs->error_code & 3) == 3 && ptwr_do_page_fault(regs, cr2))
+            return;
+        v->vcpu_info->arch.cr2 = cr2;
         break;
+    }
     }
     if (vector < 32) {
         inject_exception(regs, vector, (uint32_t)regs->error_code);

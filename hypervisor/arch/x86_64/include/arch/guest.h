@@ -54,6 +54,13 @@ bool arch_load_user_gs_selector(uint16_t sel);
  */
 void deliver_failsafe(struct cpu_regs *regs, const uint16_t sels[4]);
 
+/**
+ * Xen's writable page-table assist (VMASST_TYPE_writable_pagetables): if the write fault at
+ * @cr2 hit one of the current domain's own page tables, emulate the write (validated, as
+ * mmu_update would) and advance RIP. Returns false to let the fault reach the guest.
+ */
+bool ptwr_do_page_fault(struct cpu_regs *regs, uint64_t cr2);
+
 /** Emulate a privileged instruction at regs->rip after a #GP(0); false if not emulated. */
 bool emulate_privileged_op(struct cpu_regs *regs);
 
