@@ -61,8 +61,8 @@ long hypercall_continuation(unsigned int op, unsigned int nr_args, const unsigne
     }
 
     struct cpu_regs *regs = guest_cpu_regs();
-    uint64_t *const arg_regs[HYPERCALL_CONTINUATION_MAX_ARGS] = {&regs->rdi, &regs->rsi,
-                                                                 &regs->rdx, &regs->r10, &regs->r8};
+    uint64_t *const arg_regs[HYPERCALL_CONTINUATION_MAX_ARGS] = {&regs->rdi, &regs->rsi, &regs->rdx,
+                                                                 &regs->r10, &regs->r8};
     regs->rax = op;
     for (unsigned int i = 0; i < nr_args; i++)
         *arg_regs[i] = args[i];

@@ -52,6 +52,13 @@ $(UNIT_OUT)/hv/common/mm.o $(UNIT_OUT)/obj/test_mm.o: UNIT_CFLAGS += -Ihyperviso
 UNIT_SRCS_bounce := common/bounce.c
 $(UNIT_OUT)/hv/common/bounce.o $(UNIT_OUT)/obj/test_bounce.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
+# multicall and hypercall continuations (helper: multicall). multicall.c runs over the fakes
+# in test_multicall.c (guest list, dispatch, clock, guest frame); <arch/regs.h> needs the arch
+# include path.
+UNIT_SRCS_multicall := common/multicall.c
+$(UNIT_OUT)/hv/common/multicall.o $(UNIT_OUT)/obj/test_multicall.o: \
+    UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include -Wno-unused-parameter
+
 UNIT_NAMES ?= $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(addprefix $(UNIT_OUT)/test_,$(UNIT_NAMES))
 
