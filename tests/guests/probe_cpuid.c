@@ -35,7 +35,9 @@ static struct regs plain_cpuid(uint32_t leaf, uint32_t subleaf)
 {
     struct regs r;
 
-    __asm__ volatile("cpuid" : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d) : "0"(leaf), "2"(subleaf));
+    __asm__ volatile("cpuid"
+                     : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d)
+                     : "0"(leaf), "2"(subleaf));
     return r;
 }
 

@@ -27,9 +27,9 @@
 
 /* One hypercall that takes a guest pointer. */
 struct ptr_call {
-    const char *name;           /* the call as printed, "%s" where the pointer goes */
-    unsigned long size;         /* bytes it reads or writes at the pointer */
-    int writes;                 /* whether it writes there (so a read-only page must fail) */
+    const char *name;            /* the call as printed, "%s" where the pointer goes */
+    unsigned long size;          /* bytes it reads or writes at the pointer */
+    int writes;                  /* whether it writes there (so a read-only page must fail) */
     long (*fn)(unsigned long p); /* makes the call with pointer p */
 };
 
@@ -88,8 +88,7 @@ static const struct ptr_call calls[] = {
     {"console_io(CONSOLEIO_read, 16, %s)", 16, 1, console_read16},
     {"xen_version(XENVER_extraversion, %s)", sizeof(xen_extraversion_t), 1, xv_extraversion},
     {"xen_version(XENVER_compile_info, %s)", sizeof(xen_compile_info_t), 1, xv_compile_info},
-    {"xen_version(XENVER_capabilities, %s)", sizeof(xen_capabilities_info_t), 1,
-     xv_capabilities},
+    {"xen_version(XENVER_capabilities, %s)", sizeof(xen_capabilities_info_t), 1, xv_capabilities},
     {"xen_version(XENVER_changeset, %s)", sizeof(xen_changeset_info_t), 1, xv_changeset},
     {"xen_version(XENVER_platform_parameters, %s)", sizeof(xen_platform_parameters_t), 1,
      xv_platform_parameters},
@@ -163,9 +162,8 @@ int main(void)
     P("unmapped: %#lx %s, end of mapping %s, 0xfffffffffffff000 %s", low,
       probe_leaf_pte(low) ? "MAPPED" : "yes", probe_leaf_pte(end) ? "MAPPED" : "yes",
       probe_leaf_pte(0xfffffffffffff000UL) ? "MAPPED" : "yes");
-    P("pt_base read-only: %s", (probe_leaf_pte(l4) & (_PAGE_PRESENT | _PAGE_RW)) == _PAGE_PRESENT
-                                   ? "yes"
-                                   : "NO");
+    P("pt_base read-only: %s",
+      (probe_leaf_pte(l4) & (_PAGE_PRESENT | _PAGE_RW)) == _PAGE_PRESENT ? "yes" : "NO");
 
     static const struct {
         const char *name;

@@ -117,8 +117,7 @@ static void xen_version_subops(void)
         P("feature XENFEAT_dom0: %s", (f0.submap >> XENFEAT_dom0) & 1 ? "yes" : "no");
     }
 
-    P("xen_version(XENVER_pagesize) = %s",
-      rc_str(HYPERVISOR_xen_version(XENVER_pagesize, NULL)));
+    P("xen_version(XENVER_pagesize) = %s", rc_str(HYPERVISOR_xen_version(XENVER_pagesize, NULL)));
 
     xen_domain_handle_t h;
     memset(h, 0xa5, sizeof(h));
@@ -150,7 +149,10 @@ static void memory_ops(void)
     static const struct {
         domid_t id;
         const char *name;
-    } ids[] = {{DOMID_SELF, "DOMID_SELF"}, {0, "0"}, {77, "77"}, {DOMID_IDLE, "DOMID_IDLE"},
+    } ids[] = {{DOMID_SELF, "DOMID_SELF"},
+               {0, "0"},
+               {77, "77"},
+               {DOMID_IDLE, "DOMID_IDLE"},
                {DOMID_XEN, "DOMID_XEN"}};
 
     for (unsigned int i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
@@ -176,7 +178,8 @@ static void memory_ops(void)
     long maxram = HYPERVISOR_memory_op(XENMEM_maximum_ram_page, NULL);
     P("memory_op(XENMEM_maximum_ram_page) > 0: %s", maxram > 0 ? "yes" : rc_str(maxram));
     P("memory_op(XENMEM_maximum_ram_page) above every own MFN: %s",
-      maxram > (long)probe_pfn_to_mfn(0) && maxram > (long)probe_pfn_to_mfn(start_info->nr_pages - 1)
+      maxram > (long)probe_pfn_to_mfn(0) &&
+              maxram > (long)probe_pfn_to_mfn(start_info->nr_pages - 1)
           ? "yes"
           : "no");
 
@@ -195,8 +198,8 @@ static void vm_assists(void)
     for (unsigned int i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         long on = HYPERVISOR_vm_assist(VMASST_CMD_enable, types[i]);
         long off = HYPERVISOR_vm_assist(VMASST_CMD_disable, types[i]);
-        P("vm_assist(enable, %u) = %s; vm_assist(disable, %u) = %s", types[i], rc_str(on),
-          types[i], rc_str(off));
+        P("vm_assist(enable, %u) = %s; vm_assist(disable, %u) = %s", types[i], rc_str(on), types[i],
+          rc_str(off));
     }
 }
 

@@ -28,10 +28,10 @@
 
 /* What the last trap left: filled in by trap_record() from the bounce frame. */
 struct trap_seen {
-    int vector;          /* -1: none */
+    int vector; /* -1: none */
     int has_ec;
     uint64_t rcx, r11, ec, rip, cs, rflags, rsp, ss;
-    uint64_t cr2;        /* vcpu_info->arch.cr2 when the handler ran */
+    uint64_t cr2; /* vcpu_info->arch.cr2 when the handler ran */
 };
 
 static volatile struct trap_seen seen;
@@ -88,8 +88,9 @@ void trap_record(uint64_t *frame, int vector, int has_ec)
     "pop %rcx; pop %r11\n"                                                                         \
     ".if " #has_ec "\n add $8, %rsp\n .endif\n"                                                    \
     "push $0\n"                                                                                    \
-    "jmp hypercall_page + " #vec "*0 + 23*32\n"
+    "jmp hypercall_page + 23*32\n" /* __HYPERVISOR_iret */
 
+/* clang-format off */
 __asm__(".pushsection .text\n"
         TRAP_STUB(trap_de, 0, 0)
         TRAP_STUB(trap_db, 1, 0)
@@ -105,6 +106,7 @@ __asm__(".pushsection .text\n"
         TRAP_STUB(trap_xm, 19, 0)
         TRAP_STUB(trap_81, 0x81, 0)
         ".popsection\n");
+/* clang-format on */
 
 void trap_de(void), trap_db(void), trap_bp(void), trap_of(void), trap_br(void), trap_ud(void),
     trap_nm(void), trap_gp(void), trap_pf(void), trap_mf(void), trap_ac(void), trap_xm(void),
@@ -146,9 +148,9 @@ static void report(const char *what, uint64_t rax)
         snprintf(ec, sizeof(ec), "%#lx", (unsigned long)seen.ec);
     P("%s: vector %d, error code %s", what, seen.vector, ec);
     P("  frame: rcx %#lx r11 %#lx rip fault%+ld cs %#lx rflags %#lx rsp fault%+ld ss %#lx",
-      (unsigned long)seen.rcx, (unsigned long)seen.r11,
-      (long)(seen.rip - probe_fault_rip), (unsigned long)seen.cs, (unsigned long)seen.rflags,
-      (long)(seen.rsp - probe_fault_rsp), (unsigned long)seen.ss);
+      (unsigned long)seen.rcx, (unsigned long)seen.r11, (long)(seen.rip - probe_fault_rip),
+      (unsigned long)seen.cs, (unsigned long)seen.rflags, (long)(seen.rsp - probe_fault_rsp),
+      (unsigned long)seen.ss);
     if (seen.vector == 14)
         P("  cr2 (vcpu_info.arch.cr2) %#lx", (unsigned long)seen.cr2);
 }
