@@ -124,8 +124,8 @@ static int run_domu(void)
         }
     }
     if (sp)
-        P("domU faulting: load from %#lx at rip %p, rsp %#lx (%s)", FAULT_ADDR,
-          (void *)fault_insn, sp, mode);
+        P("domU faulting: load from %#lx at rip %p, rsp %#lx (%s)", FAULT_ADDR, (void *)fault_insn,
+          sp, mode);
     else
         P("domU faulting: load from %#lx at rip %p (%s)", FAULT_ADDR, (void *)fault_insn, mode);
     fault(sp);
