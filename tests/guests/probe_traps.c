@@ -9,7 +9,9 @@
  * one: #DE (div by 0), #UD (ud2), int3, #GP from `int $0x80` (no entry),
  * `int $0x81` (entry with DPL 1), and the privileged instructions
  * mov %cr0/%cr4 (emulated by Xen: no trap, the value is printed), hlt,
- * wbinvd, rdmsr and wrmsr of an MSR that does not exist, lgdt; #NM after
+ * wbinvd, rdmsr and wrmsr of an MSR that does not exist, lgdt, clts,
+ * mov to CR2, mov from DR7, rdmsr FS_BASE, rdtsc, rdpmc, in/out port 0x80,
+ * invlpg, swapgs, cli, sti; #NM after
  * fpu_taskswitch(1); #DB from single-stepping; #AC (RFLAGS.AC); #PF on
  * an unmapped read and on a write to its own read-only L4 (CR2 from
  * vcpu_info->arch.cr2).
@@ -204,6 +206,32 @@ int main(void)
     report("wrmsr 0xdeadbeef", r);
     r = RUN("lgdt (%%rsp)");
     report("lgdt", r);
+    r = RUN("clts");
+    report("clts", r);
+    r = RUN("mov %%rax, %%cr2"); /* writes CR2 = 0 */
+    report("mov %rax, %cr2", r);
+    r = RUN("mov %%dr7, %%rax");
+    report("mov %dr7, %rax", r);
+    r = RUN("mov $0xc0000100, %%ecx; rdmsr; shl $32, %%rdx; or %%rdx, %%rax");
+    report("rdmsr MSR_FS_BASE", r);
+    r = RUN("rdtsc; xor %%eax, %%eax");
+    report("rdtsc (result dropped)", r);
+    r = RUN("xor %%ecx, %%ecx; rdpmc; xor %%eax, %%eax");
+    report("rdpmc 0 (result dropped)", r);
+    r = RUN("in $0x80, %%al");
+    report("in $0x80, %al", r & ~0xffUL);
+    r = RUN("out %%al, $0x80");
+    report("out %al, $0x80", r);
+    r = RUN("invlpg (%%rsp)");
+    report("invlpg", r);
+    r = RUN("swapgs");
+    report("swapgs", r);
+    r = RUN("cli");
+    report("cli", r);
+    r = RUN("sti");
+    report("sti", r);
+    P("  events masked after cli/sti: %u", HYPERVISOR_shared_info->vcpu_info[0].evtchn_upcall_mask);
+    HYPERVISOR_shared_info->vcpu_info[0].evtchn_upcall_mask = 1;
     hypercall1(__HYPERVISOR_fpu_taskswitch, 1);
     r = RUN("xorps %%xmm7, %%xmm7");
     report("#NM after fpu_taskswitch(1), xorps", r);

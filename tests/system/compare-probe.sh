@@ -8,7 +8,10 @@
 # NAME is a probe, tests/guests/NAME.c, built as $BUILD/tests/guests/NAME.elf.
 # The first form runs tools/mica-run --xen and tools/mica-run on it (logs in
 # $BUILD/tests/system/compare-NAME.{xen,mica}.log); tests/system/t-probe-*.sh
-# use the second form on logs the harness (lib.sh) wrote.
+# use the second form on logs the harness (lib.sh) wrote. MICA_HV=PATH boots
+# that hypervisor image instead of $BUILD/mica (e.g. one built from a clean
+# `git worktree` while the working tree is mid-change); PROBE_DIFF_OK=FILE
+# replaces tests/guests/NAME.diff-ok (used by the self-test t-probe-compare.sh).
 #
 # Normalisation of each console log: `\r` removed; the `(d0) ` prefix mica puts
 # on dom0's lines removed; then only the probe's own lines kept, those that
@@ -34,7 +37,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -43,7 +46,7 @@ name=$1
 case $name in
     -h | --help) usage ;;
 esac
-okfile=$ROOT/tests/guests/$name.diff-ok
+okfile=${PROBE_DIFF_OK:-$ROOT/tests/guests/$name.diff-ok}
 
 if [ $# -eq 1 ]; then
     cd "$ROOT" || exit 2
@@ -57,7 +60,9 @@ if [ $# -eq 1 ]; then
     mica_log=$BUILD/tests/system/compare-$name.mica.log
     timeout -k 5 120 tools/mica-run --xen --timeout 60 "$elf" </dev/null >"$xen_log" 2>&1
     echo "compare-probe: Xen run exit status $? ($xen_log)"
-    timeout -k 5 120 tools/mica-run --timeout 60 "$elf" </dev/null >"$mica_log" 2>&1
+    hv=()
+    [ -n "${MICA_HV:-}" ] && hv=(--hv "$MICA_HV")
+    timeout -k 5 120 tools/mica-run "${hv[@]}" --timeout 60 "$elf" </dev/null >"$mica_log" 2>&1
     echo "compare-probe: mica run exit status $? ($mica_log)"
 else
     xen_log=$2
