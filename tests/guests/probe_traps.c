@@ -218,10 +218,16 @@ int main(void)
     report("rdtsc (result dropped)", r);
     r = RUN("xor %%ecx, %%ecx; rdpmc; xor %%eax, %%eax");
     report("rdpmc 0 (result dropped)", r);
+    r = RUN("pushf; pop %%rax");
+    report("pushf: the real RFLAGS.IOPL (bits 12-13)", r & 0x3000);
     r = RUN("in $0x80, %%al");
     report("in $0x80, %al", r & ~0xffUL);
     r = RUN("out %%al, $0x80");
     report("out %al, $0x80", r);
+    r = RUN("in $0x21, %%al"); /* PIC mask: a read changes nothing */
+    report("in $0x21, %al", r & ~0xffUL);
+    r = RUN("mov $0x3fd, %%edx; in %%dx, %%al"); /* COM1 line status: read only */
+    report("in (0x3fd), %al", r & ~0xffUL);
     r = RUN("invlpg (%%rsp)");
     report("invlpg", r);
     r = RUN("swapgs");
