@@ -5,11 +5,13 @@
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/event.h>
 #include <mica/heap.h>
 #include <mica/page_types.h>
 #include <mica/panic.h>
 #include <mica/printf.h>
 #include <mica/string.h>
+#include <mica/time.h>
 #include <xen/sched.h>
 
 static struct domain domain_slots[MAX_DOMAINS];
@@ -60,7 +62,15 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned long max_p
     /* Events stay masked until the guest has set up its callback (xen.h vcpu_info). */
     v->vcpu_info->evtchn_upcall_mask = 1;
     d->vcpu[0] = v;
+    /* Event channels: port 0 reserved, the first bucket of ports (event_channel.c). */
+    int rc = evtchn_init(d);
+    if (rc) {
+        *err = rc;
+        return NULL;
+    }
     domain_by_id[domid] = d;
+    domain_set_wallclock(d);
+    vcpu_timers_init(v);
     return d;
 }
 
@@ -100,6 +110,10 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     d->state = DOMAIN_SHUTDOWN;
     printk("mica: d%u shut down: %s (reason %u)\n", d->domain_id, name, reason);
     print_hypercall_counts(d);
+    /* Close its ports (peers revert to unbound) and tell dom0 (VIRQ_DOM_EXC), while its
+       shared_info is still there. */
+    evtchn_destroy(d);
+    vcpu_timers_stop(d->vcpu[0]);
     if (!d->is_privileged) {
         /* Its memory and page tables go back to the allocator (scrubbed on the way). */
         if (current && current->domain == d)

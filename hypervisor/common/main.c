@@ -17,6 +17,8 @@
 #include <mica/panic.h>
 #include <mica/pv_domain.h>
 #include <mica/string.h>
+#include <mica/time.h>
+#include <mica/timer.h>
 
 #define MAX_MODULES 16
 #define MiB (1UL << 20)
@@ -223,18 +225,24 @@ static void list_modules(void)
                modules[i].end, modules[i].end - modules[i].start, modules[i].string);
 }
 
-static void timer_selftest_fired(void)
+static volatile bool selftest_fired;
+
+static void timer_selftest_fired(void *data)
 {
+    selftest_fired = true;
 }
 
-/* Prove the LAPIC timer interrupts: a 1 ms one-shot, waited for with hlt. */
+/* Prove the LAPIC timer interrupts: a 1 ms timer, waited for with hlt. */
 static void timer_selftest(void)
 {
     const uint64_t want = 1000000;
     uint64_t t0 = now_ns(), t1;
+    struct timer t;
 
-    lapic_timer_oneshot(want, timer_selftest_fired);
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
+    timer_init(&t, timer_selftest_fired, NULL);
+    timer_set(&t, t0 + want);
+    while (!selftest_fired)
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
     t1 = now_ns();
     printk("mica: LAPIC timer: one-shot of %lu ns fired after %lu ns\n", want, t1 - t0);
 }
@@ -318,6 +326,7 @@ void start_mica(uint32_t mbi_pa)
     time_init(madt.lapic_address);
     ioapic_mask_all(&madt);
     timer_selftest();
+    wallclock_init();
     cpu_guest_init();
 
     printk("mica: memory: %lu MiB usable in %u ranges, highest address %#lx\n",

@@ -6,6 +6,7 @@
  * Portable: frames are reached only through map_frame(), mfn_to_page() and mfn_valid(), so
  * this file also runs in the host unit tests (tests/unit/test_mm.c) on fake memory.
  */
+#include <mica/descriptor.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
@@ -152,7 +153,11 @@ static uint64_t adjust_guest_entry(uint64_t e, unsigned int level)
     }
 }
 
-static int get_page_from_l1e(uint64_t *pe, struct domain *d)
+/*
+ * Check and reference L1 entry *@pe of a table of @d that maps a frame of @pg_dom (@d itself
+ * except in mmu_update with a foreign domain or DOMID_IO; Xen's get_page_from_l1e).
+ */
+static int get_page_from_l1e(uint64_t *pe, struct domain *d, struct domain *pg_dom)
 {
     uint64_t e = *pe;
     uint64_t disallow = PT_L1_DISALLOW;
@@ -164,8 +169,11 @@ static int get_page_from_l1e(uint64_t *pe, struct domain *d)
         return -EINVAL;
 
     if (is_iomem_frame(mfn)) {
+        /* DOMID_IO stands for the caller in the permission check (Xen). */
+        const struct domain *io_dom = pg_dom->domain_id == DOMID_IO ? d : pg_dom;
+
         /* MMIO takes no references (Xen): only the permission matters. */
-        if (!iomem_access_permitted(d, mfn))
+        if (!iomem_access_permitted(io_dom, mfn))
             return mfn == PT_INVALID_MFN ? -EINVAL : -EPERM;
         /* MMIO is never cached unless asked for: WB, WT and WP become UC (Xen). */
         switch (e & PT_CACHE_ATTRS) {
@@ -179,7 +187,7 @@ static int get_page_from_l1e(uint64_t *pe, struct domain *d)
     }
 
     /* Another domain's frame, a free one, the hypervisor's: Xen's could_not_pin. */
-    if (!get_page(mfn, d))
+    if (!get_page(mfn, pg_dom))
         return -EBUSY;
     if ((e & PT_RW) && get_page_type(mfn, PGT_writable_page) != 0) {
         put_page(mfn);
@@ -206,7 +214,9 @@ static void put_page_from_l1e(uint64_t e)
         put_page(mfn);
 }
 
-int get_page_from_pte(uint64_t *e, unsigned int level, mfn_t table, struct domain *d)
+/* get_page_from_pte() with the owner @pg_dom of the frame an L1 entry maps. */
+static int get_page_from_pte_as(uint64_t *e, unsigned int level, mfn_t table, struct domain *d,
+                                struct domain *pg_dom)
 {
     mfn_t mfn = pte_mfn(*e);
     int rc;
@@ -214,7 +224,7 @@ int get_page_from_pte(uint64_t *e, unsigned int level, mfn_t table, struct domai
     if (!(*e & PT_PRESENT))
         return 0;
     if (level == 1) {
-        rc = get_page_from_l1e(e, d);
+        rc = get_page_from_l1e(e, d, pg_dom);
     } else {
         if (*e & PT_BASE_DISALLOW)
             return -EINVAL;
@@ -229,6 +239,11 @@ int get_page_from_pte(uint64_t *e, unsigned int level, mfn_t table, struct domai
     if (rc == 0)
         mm_counters.entries_validated++;
     return rc;
+}
+
+int get_page_from_pte(uint64_t *e, unsigned int level, mfn_t table, struct domain *d)
+{
+    return get_page_from_pte_as(e, level, table, d, d);
 }
 
 void put_page_from_pte(uint64_t e, unsigned int level, mfn_t table, struct domain *d)
@@ -323,6 +338,17 @@ int get_page_type(mfn_t mfn, uint32_t type)
     pg->type_info = x + 1;
     if (x & PGT_validated)
         return 0;
+    if (type == PGT_seg_desc_page) {
+        /* A GDT/LDT frame: every descriptor is checked (descriptor.c; Xen's validate_page). */
+        rc = validate_segdesc_page(mfn);
+        if (rc) {
+            pg->type_info = 0;
+            mm_counters.validation_failures++;
+            return rc;
+        }
+        pg->type_info |= PGT_validated;
+        return 0;
+    }
     if (!level) {
         pg->type_info |= PGT_validated;
         return 0;
@@ -380,7 +406,8 @@ void put_page_and_type(mfn_t mfn)
 
 /* ---- Updates ---- */
 
-int mod_pt_entry(struct domain *d, mfn_t table, unsigned int slot, uint64_t val)
+int mod_pt_entry_as(struct domain *d, struct domain *pg_dom, mfn_t table, unsigned int slot,
+                    uint64_t val, bool preserve_ad)
 {
     const struct page_info *pg;
     unsigned int level;
@@ -396,6 +423,8 @@ int mod_pt_entry(struct domain *d, mfn_t table, unsigned int slot, uint64_t val)
         return -EINVAL;
     if (level == 4 && is_hv_l4_slot(slot))
         return -EINVAL; /* Xen: "L4 update in Xen-private area" */
+    if (level > 1 && pg_dom != d)
+        return -EINVAL; /* only L1 entries map another domain's frames (Xen's mmu_update) */
 
     t = map_frame(table);
     old = t[slot];
@@ -409,16 +438,22 @@ int mod_pt_entry(struct domain *d, mfn_t table, unsigned int slot, uint64_t val)
         val = adjust_guest_entry(val, level);
         /* Same frame, same permissions and caching: the references carry over. */
         if ((old & PT_PRESENT) && !((old ^ val) & ~PT_FASTPATH_FLAGS)) {
-            t[slot] = val;
+            t[slot] = preserve_ad ? val | (old & (PT_ACCESSED | PT_DIRTY)) : val;
             return 0;
         }
-        rc = get_page_from_pte(&val, level, table, d);
+        rc = get_page_from_pte_as(&val, level, table, d, pg_dom);
         if (rc)
             return rc;
     }
-    t[slot] = val;
+    /* Xen's update_intpte: PRESERVE_AD ORs in the old A/D bits, present or not. */
+    t[slot] = preserve_ad ? val | (old & (PT_ACCESSED | PT_DIRTY)) : val;
     put_page_from_pte(old, level, table, d);
     return 0;
+}
+
+int mod_pt_entry(struct domain *d, mfn_t table, unsigned int slot, uint64_t val)
+{
+    return mod_pt_entry_as(d, d, table, slot, val, false);
 }
 
 /*
@@ -482,14 +517,23 @@ static long uvmf_flush(const struct vcpu *v, uint64_t va, unsigned long flags)
 long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags,
                           unsigned long a4, unsigned long a5)
 {
+    (void)a4;
+    (void)a5;
+    return update_va_mapping_as(va, val, flags, current->domain);
+}
+
+long update_va_mapping_as(unsigned long va, uint64_t val, unsigned long flags,
+                          struct domain *pg_dom)
+{
     struct vcpu *v = current;
     struct domain *d = v->domain;
     mfn_t l1;
     int rc;
 
-    (void)a4;
-    (void)a5;
     mm_counters.update_va_mapping++;
+    /* Xen's xsm_update_va_mapping (dummy policy): a foreign owner needs a privileged caller. */
+    if (pg_dom != d && !d->is_privileged)
+        return -EPERM;
 
     /* The hypervisor's range and non-canonical addresses have no guest L1 (Xen __addr_ok). */
     if (va >= PT_GUEST_VA_LOW_END && va < PT_GUEST_VA_HIGH_START)
@@ -500,7 +544,7 @@ long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long fla
         put_page(l1);
         return -EINVAL;
     }
-    rc = mod_pt_entry(d, l1, pt_index(va, 1), val);
+    rc = mod_pt_entry_as(d, pg_dom, l1, pt_index(va, 1), val, false);
     put_page(l1);
     if (rc)
         return rc; /* nothing changed: no flush (Xen 4.17) */
@@ -566,10 +610,53 @@ int vcpu_set_guest_table(struct vcpu *v, mfn_t mfn)
 void vcpu_put_guest_table(struct vcpu *v)
 {
     paddr_t old = v->guest_table;
+    paddr_t old_user = v->guest_table_user;
 
     v->guest_table = 0;
+    v->guest_table_user = 0;
     if (old)
         put_page_and_type((mfn_t)(old >> PAGE_SHIFT));
+    if (old_user)
+        put_page_and_type((mfn_t)(old_user >> PAGE_SHIFT));
+}
+
+int vcpu_set_guest_table_user(struct vcpu *v, mfn_t mfn)
+{
+    paddr_t old = v->guest_table_user;
+    int rc;
+
+    if ((old >> PAGE_SHIFT) == mfn)
+        return 0; /* the same table again, or 0 with none: nothing to do (Xen) */
+    if (mfn) {
+        rc = get_page_and_type(mfn, v->domain, PGT_l4_page_table);
+        if (rc)
+            return rc;
+    }
+    v->guest_table_user = (paddr_t)mfn << PAGE_SHIFT;
+    if (old)
+        put_page_and_type((mfn_t)(old >> PAGE_SHIFT));
+    return 0;
+}
+
+/* ---- Taking frames back (memory_op) ---- */
+
+int guest_remove_page(struct domain *d, mfn_t mfn)
+{
+    struct page_info *pg;
+
+    if (!mfn_valid(mfn))
+        return -EINVAL;
+    if (!get_page(mfn, d))
+        return -ENXIO; /* Xen: "Bad page free" */
+    pg = mfn_to_page(mfn);
+    /* Any other reference (a mapping, a pin, a CR3) keeps the frame until it goes. */
+    if (pg->count_info & PGC_allocated) {
+        pg->count_info &= ~PGC_allocated;
+        put_page(mfn);
+        mm_counters.pages_released++;
+    }
+    put_page(mfn);
+    return 0;
 }
 
 void share_xen_page_with_guest(mfn_t mfn, struct domain *d)
@@ -584,8 +671,10 @@ void share_xen_page_with_guest(mfn_t mfn, struct domain *d)
 void put_domain_page_tables(struct domain *d)
 {
     for (unsigned int i = 0; i < ARRAY_SIZE(d->vcpu); i++) {
-        if (d->vcpu[i])
+        if (d->vcpu[i]) {
             vcpu_put_guest_table(d->vcpu[i]);
+            pv_destroy_gdt(d->vcpu[i]); /* its GDT frames' descriptor-page references */
+        }
     }
     for (mfn_t mfn = 0; mfn < max_mfn; mfn++) {
         const struct page_info *pg = mfn_to_page(mfn);

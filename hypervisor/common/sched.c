@@ -1,17 +1,22 @@
 /*
- * HYPERVISOR_sched_op (xen/sched.h) and the scheduler. One vCPU per domain; blocking and
- * polling come with event channels.
+ * HYPERVISOR_sched_op (xen/sched.h) and the scheduler: round-robin, one vCPU per domain,
+ * blocking and polling on event channels.
  */
 #include <arch/cpu.h>
 #include <arch/guest.h>
 #include <arch/platform.h>
 #include <arch/time.h>
 #include <mica/console.h>
+#include <mica/time.h>
+#include <mica/timer.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <xen/sched.h>
+
+static long sched_block(void);
+static long sched_poll(unsigned long arg);
 
 long do_sched_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigned long a4,
                  unsigned long a5)
@@ -23,6 +28,10 @@ long do_sched_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigne
         /* The result is written into the frame now: schedule() does not come back here. */
         guest_cpu_regs()->rax = 0;
         schedule();
+    case SCHEDOP_block:
+        return sched_block();
+    case SCHEDOP_poll:
+        return sched_poll(arg);
     case SCHEDOP_shutdown: {
         struct sched_shutdown s;
         if (copy_from_guest(&s, arg, sizeof(s)))
@@ -47,9 +56,12 @@ long do_sched_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsigne
 
 /* ---- The scheduler: round-robin over domains, one vCPU each, LAPIC-timer time slices. ---- */
 
+static struct timer slice_timer;
+static bool need_resched;
+
 bool vcpu_runnable(const struct vcpu *v)
 {
-    return v && v->domain->state == DOMAIN_RUNNING;
+    return v && v->domain->state == DOMAIN_RUNNING && !v->blocked;
 }
 
 /* The next runnable vCPU after current's domain in domain-id order, or NULL. */
@@ -75,21 +87,58 @@ static bool any_domain_alive(void)
     return false;
 }
 
-/* End of the running vCPU's time slice, now_ns() clock; 0 before the first slice. */
-static uint64_t slice_end_ns;
-
 /* For hypercall_preempt_check() (common/multicall.c): a long hypercall stops at this time,
    when the slice timer is due, and continues after the interrupt. */
 uint64_t sched_slice_end_ns(void)
 {
-    return slice_end_ns;
+    return slice_timer.active ? slice_timer.expires : 0;
 }
 
-/* The time slice ran out: let the next vCPU run. Interrupts reach the hypervisor only
-   from a guest or from the idle loop, so the current context is always safe to leave. */
-static void slice_expired(void)
+/* The time slice ran out: the next exit to a guest goes through the scheduler. */
+static void slice_expired(void *data)
 {
-    schedule();
+    need_resched = true;
+}
+
+void sched_check_preempt(void)
+{
+    if (need_resched)
+        schedule();
+}
+
+void vcpu_unblock(struct vcpu *v)
+{
+    if (!v->blocked)
+        return;
+    v->blocked = false;
+    v->polling = false;
+    timer_stop(&v->poll_timer);
+    /* Like Xen's boost for a woken vCPU: it runs at the next exit from a guest, so a
+       ping-pong between domains does not wait for time slices. */
+    need_resched = true;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    vcpu_unblock(v);
+}
+
+void evtchn_check_pollers(struct domain *d, unsigned int port)
+{
+    struct vcpu *v = d->vcpu[0];
+
+    if (v && v->polling && (v->poll_port < 0 || (unsigned int)v->poll_port == port))
+        vcpu_unblock(v);
+}
+
+static void poll_timeout(void *data)
+{
+    vcpu_unblock(data);
+}
+
+void sched_vcpu_init(struct vcpu *v)
+{
+    timer_init(&v->poll_timer, poll_timeout, v);
 }
 
 void schedule(void)
@@ -97,18 +146,74 @@ void schedule(void)
     struct vcpu *next;
 
     local_irq_disable();
+    need_resched = false;
+    if (!slice_timer.fn)
+        timer_init(&slice_timer, slice_expired, NULL);
     while (!(next = pick_next())) {
         if (!any_domain_alive()) {
             printk("mica: no domain left to run\n");
             printk("mica: power off (clean)\n");
             machine_power_off(true);
         }
-        /* Idle: nothing runnable now; wait for an interrupt to change that. */
+        /* Idle: nothing runnable now; wait for an interrupt (a timer, an event) to change
+           that. Interrupts taken here run their handlers on this stack and come back. */
         idle_enter();
         __asm__ volatile("sti; hlt; cli" ::: "memory");
     }
     next->slices++;
-    slice_end_ns = now_ns() + SCHED_SLICE_NS;
-    lapic_timer_oneshot(SCHED_SLICE_NS, slice_expired);
+    timer_set(&slice_timer, now_ns() + SCHED_SLICE_NS);
+    need_resched = false;
     context_switch(next);
+}
+
+/* Block the current vCPU until vcpu_unblock(). The hypercall's result (0) is stored first:
+   the vCPU resumes in the guest, not here. */
+static __noreturn void block_current(void)
+{
+    guest_cpu_regs()->rax = 0;
+    current->blocked = true;
+    schedule();
+}
+
+/* SCHEDOP_block: re-enable events, sleep until one is pending (no lost wake-up: the check
+   comes after unmasking, and an event arriving later finds the vCPU blocked and wakes it). */
+static long sched_block(void)
+{
+    struct vcpu_info *vi = current->vcpu_info;
+
+    vi->evtchn_upcall_mask = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (vi->evtchn_upcall_pending)
+        return 0;
+    block_current();
+}
+
+/* SCHEDOP_poll (Xen's do_poll): wait for one of @ports to be pending, or the timeout
+   (absolute system time, 0 = none), or any event that would be delivered. */
+static long sched_poll(unsigned long arg)
+{
+    struct vcpu *v = current;
+    struct sched_poll sp;
+    evtchn_port_t port = 0;
+
+    if (copy_from_guest(&sp, arg, sizeof(sp)))
+        return -EFAULT;
+    if (sp.nr_ports > 128) /* Xen's limit */
+        return -EINVAL;
+    if (!guest_range_ok((uint64_t)sp.ports.p, (size_t)sp.nr_ports * sizeof(evtchn_port_t)))
+        return -EFAULT;
+    if (v->vcpu_info->evtchn_upcall_pending && !v->vcpu_info->evtchn_upcall_mask)
+        return 0;
+    for (unsigned int i = 0; i < sp.nr_ports; i++) {
+        if (copy_from_guest(&port, (uint64_t)sp.ports.p + i * sizeof(port), sizeof(port)))
+            return -EFAULT;
+        int rc = evtchn_port_poll(v->domain, port);
+        if (rc)
+            return rc > 0 ? 0 : rc;
+    }
+    v->polling = true;
+    v->poll_port = sp.nr_ports == 1 ? (int)port : -1;
+    if (sp.timeout)
+        timer_set(&v->poll_timer, sp.timeout);
+    block_current();
 }

@@ -58,7 +58,8 @@ long do_xen_version(unsigned long cmd, unsigned long arg, unsigned long a3, unsi
         return copy_to_guest(arg, &info, sizeof(info));
     }
     case XENVER_capabilities:
-        return copy_string_out(arg, "xen-3.0-x86_64", sizeof(xen_capabilities_info_t));
+        /* Xen's list ends each entry with a space. */
+        return copy_string_out(arg, "xen-3.0-x86_64 ", sizeof(xen_capabilities_info_t));
     case XENVER_changeset:
         return copy_string_out(arg, "mica", sizeof(xen_changeset_info_t));
     case XENVER_platform_parameters: {

@@ -48,7 +48,7 @@ struct fake_log {
     unsigned long copies_from, copies_to; /* copy_{from,to}_guest calls */
     unsigned int switches;                /* context_switch() calls */
     struct vcpu *switched_to;             /* the last one's target */
-    unsigned int timer_arms;              /* lapic_timer_oneshot() calls */
+    unsigned int timer_arms;              /* lapic_timer_program() calls */
     uint64_t timer_ns;                    /* the last one's delay, ns */
     unsigned int idle_enters;             /* idle_enter() calls */
     unsigned int power_offs;              /* machine_power_off() calls */

@@ -798,11 +798,34 @@ START_TEST(test_sched_pointers)
 }
 END_TEST
 
+/* SCHEDOP_poll's argument checks (Xen's do_poll): the struct is read (-EFAULT), more than
+   128 ports is -EINVAL, the port array must lie in guest memory (-EFAULT), an invalid port
+   is -EINVAL (no event channels exist in these tests). */
+START_TEST(test_sched_poll_args)
+{
+    struct sched_poll sp = {.nr_ports = 129, .timeout = 0};
+    evtchn_port_t port = 5;
+
+    fake_run_as(&fg_domu);
+    ck_assert_int_eq(do_sched_op(SCHEDOP_poll, FG_UNMAPPED, 0, 0, 0), -EFAULT);
+    set_xen_guest_handle(sp.ports, (evtchn_port_t *)(FG_DATA + 512));
+    ck_assert(fake_poke(FG_DATA, &sp, sizeof(sp)));
+    ck_assert_int_eq(do_sched_op(SCHEDOP_poll, FG_DATA, 0, 0, 0), -EINVAL);
+    sp.nr_ports = 1;
+    set_xen_guest_handle(sp.ports, (evtchn_port_t *)0xffff800000001000UL);
+    ck_assert(fake_poke(FG_DATA, &sp, sizeof(sp)));
+    ck_assert_int_eq(do_sched_op(SCHEDOP_poll, FG_DATA, 0, 0, 0), -EFAULT);
+    set_xen_guest_handle(sp.ports, (evtchn_port_t *)(FG_DATA + 512));
+    ck_assert(fake_poke(FG_DATA, &sp, sizeof(sp)));
+    ck_assert(fake_poke(FG_DATA + 512, &port, sizeof(port)));
+    ck_assert_int_eq(do_sched_op(SCHEDOP_poll, FG_DATA, 0, 0, 0), -EINVAL);
+    ck_assert(!current->blocked);
+}
+END_TEST
+
 START_TEST(test_sched_unknown)
 {
-    const unsigned long cmds[] = {SCHEDOP_block,
-                                  SCHEDOP_poll,
-                                  SCHEDOP_remote_shutdown,
+    const unsigned long cmds[] = {SCHEDOP_remote_shutdown,
                                   SCHEDOP_watchdog,
                                   SCHEDOP_pin_override,
                                   8,
@@ -821,6 +844,7 @@ END_TEST
 
 /* The types mica accepts for a 64-bit PV guest (vm_assist.c's list; docs/abi.md). */
 static const unsigned int vmasst_ok[] = {VMASST_TYPE_4gb_segments, VMASST_TYPE_4gb_segments_notify,
+                                         VMASST_TYPE_writable_pagetables,
                                          VMASST_TYPE_pae_extended_cr3, VMASST_TYPE_m2p_strict};
 
 static bool vmasst_is_ok(unsigned long type)
@@ -873,8 +897,10 @@ START_TEST(test_vm_assist_bad_type)
         for (size_t i = 0; i < ARRAY_SIZE(big); i++)
             ck_assert_int_eq(do_vm_assist(cmds[c], big[i], 0, 0, 0), -EINVAL);
     }
-    /* writable_pagetables in particular: mica does not emulate page-table writes yet */
-    ck_assert_int_eq(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_writable_pagetables, 0, 0, 0),
+    /* architectural_iopl and runstate_update_flag in particular: not implemented by mica */
+    ck_assert_int_eq(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_architectural_iopl, 0, 0, 0),
+                     -EINVAL);
+    ck_assert_int_eq(do_vm_assist(VMASST_CMD_enable, VMASST_TYPE_runstate_update_flag, 0, 0, 0),
                      -EINVAL);
     ck_assert_uint_eq(fg_domu.vm_assist, 1UL << VMASST_TYPE_m2p_strict);
 }
@@ -1367,6 +1393,7 @@ static Suite *hypercalls_suite(void)
     tcase_add_test(tc, test_sched_shutdown_any_u8_reason);
     tcase_add_test(tc, test_sched_shutdown_code);
     tcase_add_test(tc, test_sched_pointers);
+    tcase_add_test(tc, test_sched_poll_args);
     tcase_add_test(tc, test_sched_unknown);
     suite_add_tcase(s, tc);
 

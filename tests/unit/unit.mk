@@ -29,7 +29,7 @@ UNIT_SRCS_insn_decode := common/insn_decode.c
 # tests/unit/fake_guest.c (guest memory, domains, serial). guest_access.c is built a second
 # way, with its copy functions renamed real_copy_*, so the fakes reuse its range rule.
 UNIT_SRCS_hypercalls := common/version.c common/console.c common/sched.c common/vm_assist.c \
-    common/memory.c common/hypercall.c lib/vsnprintf.c lib/string.c
+    common/memory.c common/hypercall.c common/timer.c lib/vsnprintf.c lib/string.c
 UNIT_HC_CFLAGS := -Ihypervisor/arch/x86_64/include -Wno-unused-parameter
 UNIT_HC_GA := $(UNIT_OUT)/hv/common/guest_access_hc.o
 $(patsubst %.c,$(UNIT_OUT)/hv/%.o,$(filter common/%,$(UNIT_SRCS_hypercalls))) \
@@ -58,6 +58,18 @@ $(UNIT_OUT)/hv/common/bounce.o $(UNIT_OUT)/obj/test_bounce.o: UNIT_CFLAGS += -Ih
 UNIT_SRCS_multicall := common/multicall.c
 $(UNIT_OUT)/hv/common/multicall.o $(UNIT_OUT)/obj/test_multicall.o: \
     UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include -Wno-unused-parameter
+
+# I/O port permissions and physdev_op (helper: privileged-instruction emulation). The test
+# supplies current, copy_from_guest() and guest_range_ok(); <mica/domain.h> needs <arch/regs.h>.
+UNIT_SRCS_iocap := common/iocap.c lib/string.c
+$(UNIT_OUT)/hv/common/iocap.o $(UNIT_OUT)/obj/test_iocap.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
+
+# Event channels (helper: event channels). event_channel.c runs over the fakes in
+# test_event_channel.c (domains with shared_info pages, guest memory, the scheduler's kick);
+# <mica/domain.h> needs the arch include path.
+UNIT_SRCS_event_channel := common/event_channel.c lib/string.c
+$(UNIT_OUT)/hv/common/event_channel.o $(UNIT_OUT)/obj/test_event_channel.o: \
+    UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
 UNIT_NAMES ?= $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(addprefix $(UNIT_OUT)/test_,$(UNIT_NAMES))

@@ -10,6 +10,7 @@
 #include <arch/traps.h>
 #include <mica/console.h>
 #include <mica/panic.h>
+#include <mica/timer.h>
 
 #define LAPIC_ID 0x20
 #define LAPIC_VERSION 0x30
@@ -36,7 +37,6 @@
 
 static volatile uint8_t *lapic;
 static uint64_t lapic_timer_khz; /* LAPIC timer ticks per ms, after the divider */
-static timer_handler_t timer_fn;
 
 static uint32_t lapic_read(unsigned int reg)
 {
@@ -53,12 +53,10 @@ void lapic_eoi(void)
     lapic_write(LAPIC_EOI, 0);
 }
 
-static void timer_interrupt(struct cpu_regs *regs)
+static void lapic_timer_interrupt(struct cpu_regs *regs)
 {
-    timer_handler_t fn = timer_fn;
     lapic_eoi();
-    if (fn)
-        fn();
+    timer_interrupt(regs);
 }
 
 static void spurious_interrupt(struct cpu_regs *regs)
@@ -85,7 +83,7 @@ static void lapic_init(paddr_t lapic_pa)
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
     lapic_write(LAPIC_TIMER_DIVIDE, TIMER_DIVIDE_16);
     lapic_write(LAPIC_SVR, SVR_ENABLE | SPURIOUS_VECTOR);
-    set_irq_handler(TIMER_VECTOR, timer_interrupt);
+    set_irq_handler(TIMER_VECTOR, lapic_timer_interrupt);
     set_irq_handler(SPURIOUS_VECTOR, spurious_interrupt);
 }
 
@@ -105,11 +103,10 @@ static void lapic_timer_calibrate(void)
         panic("LAPIC timer calibration failed (no ticks in %lu ms)", ms);
 }
 
-void lapic_timer_oneshot(uint64_t delta_ns, timer_handler_t fn)
+void lapic_timer_program(uint64_t delta_ns)
 {
     uint64_t ticks;
 
-    timer_fn = fn;
     if (!delta_ns) {
         lapic_write(LAPIC_TIMER_INIT, 0);
         return;

@@ -1,5 +1,6 @@
 /* The hypervisor's page tables (Intel SDM Vol 3A §4.5, §4.10). */
 #include <arch/cpu.h>
+#include <arch/gdt.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <mica/panic.h>
@@ -97,6 +98,8 @@ void paging_init(paddr_t directmap_end, pt_frame_alloc_t alloc)
         write_cr4(read_cr4() | X86_CR4_SMEP);
     write_cr3(idle_l4);
     flush_tlb_all();
+    /* The GDT moves to its own area, whose first pages show the running vCPU's GDT. */
+    gdt_area_init();
 }
 
 void paging_set_allocator(pt_frame_alloc_t alloc)
@@ -107,6 +110,15 @@ void paging_set_allocator(pt_frame_alloc_t alloc)
 paddr_t paging_idle_l4(void)
 {
     return idle_l4;
+}
+
+uint64_t *paging_l1e(vaddr_t va)
+{
+    uint64_t *e = walk_create(idle_l4, va, 1);
+
+    if (!e)
+        panic("out of memory for the hypervisor's page tables");
+    return e;
 }
 
 void *ioremap(paddr_t pa, size_t len)

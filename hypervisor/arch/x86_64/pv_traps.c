@@ -52,8 +52,8 @@ static void deliver(struct cpu_regs *regs, struct trap_bounce *tb, const char *w
         domain_crash(v->domain, "%s in guest user mode, but no kernel page tables", what);
     if (bounce_frame_build(regs, from_kernel, v->kernel_sp, mask, tb, &f) ||
         copy_to_guest(f.new_rsp, f.words, f.nr * 8))
-        domain_crash(v->domain, "fault writing the bounce frame for %s (guest rsp %#lx)", what,
-                     regs->rsp);
+        domain_crash(v->domain, "fault writing the bounce frame for %s at rip %#lx (guest rsp %#lx)",
+                     what, regs->rip, regs->rsp);
     if (tb->flags & TBF_INTERRUPT)
         v->vcpu_info->evtchn_upcall_mask = 1;
     bounce_frame_apply(regs, tb, &f);
@@ -157,6 +157,10 @@ void do_guest_trap(struct cpu_regs *regs)
         if ((regs->error_code & 3) == 3 && ptwr_do_page_fault(regs, cr2))
             return;
         v->vcpu_info->arch.cr2 = cr2;
+        /* The guest kernel runs in ring 3, but its faults report supervisor mode (Xen clears
+           the U/S bit for a fault in guest kernel mode). */
+        if (v->kernel_mode)
+            regs->error_code &= ~4UL;
         break;
     }
     }
@@ -175,6 +179,26 @@ void deliver_failsafe(struct cpu_regs *regs, const uint16_t sels[4])
         tb.flags |= TBF_INTERRUPT;
     memcpy(tb.segs, sels, sizeof(tb.segs));
     deliver(regs, &tb, "failsafe callback (a saved segment selector did not load)");
+}
+
+void deliver_pending_events(struct cpu_regs *regs)
+{
+    struct vcpu *v = current;
+    struct vcpu_info *vi = v->vcpu_info;
+
+    /* The two-level ABI's upcall: pending and not masked. Delivery masks events (as an
+       interrupt gate would); the guest unmasks when it is done (iret hypercall or a write). */
+    if (!vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->event_callback)
+        return;
+    struct trap_bounce tb = {.rip = v->event_callback, .flags = TBF_INTERRUPT};
+    deliver(regs, &tb, "event upcall");
+    v->domain->upcalls_delivered++;
+}
+
+void arch_guest_exit(struct cpu_regs *regs)
+{
+    sched_check_preempt();
+    deliver_pending_events(regs);
 }
 
 void deliver_guest_syscall(struct cpu_regs *regs)

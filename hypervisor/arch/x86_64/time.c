@@ -59,3 +59,26 @@ void time_init(paddr_t lapic_pa)
            tsc_khz % 1000, ms);
     time_init_lapic(lapic_pa);
 }
+
+void tsc_scale_for_guests(uint32_t *mul, int8_t *shift)
+{
+    /* ns per cycle * 2^32 = 10^6 * 2^32 / tsc_khz; keep it in [2^31, 2^32) for precision. */
+    uint64_t scale = (1000000ULL << 32) / tsc_khz;
+    int sh = 0;
+
+    while (scale >= (1ULL << 32)) {
+        scale >>= 1;
+        sh++;
+    }
+    while (scale < (1ULL << 31)) {
+        scale <<= 1;
+        sh--;
+    }
+    *mul = (uint32_t)scale;
+    *shift = (int8_t)sh;
+}
+
+uint64_t read_tsc(void)
+{
+    return rdtsc();
+}

@@ -97,17 +97,30 @@ void do_trap(struct cpu_regs *regs)
 {
     uint64_t fixup;
 
+    if (regs->vector == 0x80 && regs_from_guest(regs)) {
+        /* A guest's int $0x80 through the DPL-3 gate: treated as Xen's slow path does, as the
+           #GP a DPL-0 gate would raise (error code (0x80 << 3) | 2, RIP on the instruction);
+           the #GP path then delivers vector 0x80 if the guest's IDT entry allows it. */
+        regs->vector = 13;
+        regs->error_code = (0x80 << 3) | 2;
+        regs->rip -= 2;
+        do_guest_trap(regs);
+        arch_guest_exit(regs);
+        return;
+    }
     if (regs->vector >= 32) {
         irq_handler_t h = irq_handlers[regs->vector];
-        if (h) {
+        if (h)
             h(regs);
-            return;
-        }
-        printk_warn("mica: unexpected interrupt on vector %lu ignored\n", regs->vector);
+        else
+            printk_warn("mica: unexpected interrupt on vector %lu ignored\n", regs->vector);
+        if (regs_from_guest(regs))
+            arch_guest_exit(regs);
         return;
     }
     if (regs_from_guest(regs)) {
         do_guest_trap(regs);
+        arch_guest_exit(regs);
         return;
     }
     /* A fault on guest memory the hypervisor touched on a guest's behalf: -EFAULT. */

@@ -5,6 +5,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/desc.h>
+#include <arch/gdt.h>
 #include <arch/guest.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
@@ -13,6 +14,7 @@
 #include <mica/hypercall.h>
 #include <mica/panic.h>
 #include <mica/string.h>
+#include <mica/time.h>
 
 #define RFLAGS_IF (1UL << 9)
 #define RFLAGS_IOPL (3UL << 12)
@@ -190,6 +192,7 @@ void context_switch(struct vcpu *next)
     struct vcpu *prev = current;
 
     if (prev == next) {
+        deliver_pending_events(guest_cpu_regs());
         return_to_guest();
     }
     if (prev && vcpu_runnable(prev))
@@ -200,12 +203,16 @@ void context_switch(struct vcpu *next)
     write_cr3(next->kernel_mode ? next->guest_table : next->guest_table_user);
     /* Guests may set the global bit in their own L1 entries: flush those too. */
     flush_tlb_all();
+    /* next's own GDT (set_gdt) must be in place before its selectors are reloaded. */
+    gdt_load(next);
     write_cr0(read_cr0() & ~X86_CR0_TS);
     __asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])next->fpu_area));
     if (next->virtual_ts)
         write_cr0(read_cr0() | X86_CR0_TS);
     if (!load_segments(next, sels))
         deliver_failsafe(guest_cpu_regs(), sels);
+    update_vcpu_system_time(next);
+    deliver_pending_events(guest_cpu_regs());
     return_to_guest();
 }
 
@@ -230,6 +237,7 @@ void idle_enter(void)
     current = NULL;
     /* A dead domain's page tables may be freed: run on the hypervisor's own. */
     write_cr3(paging_idle_l4());
+    gdt_load(NULL); /* and its GDT frames too */
 }
 
 /* A guest kernel's SYSCALL is a hypercall; from guest user mode it is the guest's own
@@ -238,6 +246,7 @@ void do_syscall(struct cpu_regs *regs)
 {
     if (!current->kernel_mode) {
         deliver_guest_syscall(regs);
+        arch_guest_exit(regs);
         return;
     }
     if (regs->vector == SYSCALL32_VECTOR)
@@ -249,4 +258,5 @@ void do_syscall(struct cpu_regs *regs)
     /* A continuation has set rax to the hypercall number and rewound rip: keep them. */
     if (!hypercall_preempted())
         regs->rax = (uint64_t)ret;
+    arch_guest_exit(regs);
 }

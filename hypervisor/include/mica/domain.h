@@ -6,6 +6,9 @@
 #define MICA_DOMAIN_H
 
 #include <arch/regs.h>
+#include <mica/event.h>
+#include <mica/iocap.h>
+#include <mica/timer.h>
 #include <mica/types.h>
 #include <xen/xen.h>
 
@@ -29,6 +32,7 @@ struct vcpu {
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     uint16_t ds, es, fs, gs;
     uint64_t slices;               /* times the scheduler gave this vCPU the CPU */
+    struct evtchn_vcpu evtchn;     /* VIRQ bindings (event_channel.c, <mica/event.h>) */
 
     /* PV guest kernel state (Xen's struct pv_vcpu): the virtual IDT, TSS and callbacks. */
     struct trap_info trap_ctxt[256];    /* set_trap_table; address 0 = no handler */
@@ -40,6 +44,28 @@ struct vcpu {
     bool syscall_masks_events;          /* CALLBACKF_mask_events on the syscall callback */
     bool kernel_mode;                   /* guest kernel (true) or guest user mode */
     bool virtual_ts;                    /* the guest's CR0.TS (fpu_taskswitch) */
+
+    /* Scheduling and time (sched.c, time.c). */
+    bool blocked;                       /* SCHEDOP_block/poll: waiting for an event */
+    bool polling;                       /* blocked in SCHEDOP_poll */
+    int poll_port;                      /* the one port polled, or -1 for several */
+    struct timer poll_timer;            /* SCHEDOP_poll timeout */
+    struct timer periodic_timer;        /* VIRQ_TIMER every periodic_period ns */
+    uint64_t periodic_period;           /* ns; 0 = stopped (default 10 ms, as Xen) */
+    struct timer singleshot_timer;      /* set_timer_op / VCPUOP_set_singleshot_timer */
+
+    /* The guest's GDT (set_gdt; <mica/descriptor.h>): each frame holds a general and a
+       PGT_seg_desc_page reference; arch/x86_64/gdt.c maps them while the vCPU runs. */
+    uint64_t gdt_frames[FIRST_RESERVED_GDT_PAGE]; /* MFNs, the first ceil(gdt_ents/512) used */
+    unsigned int gdt_ents;                        /* descriptors, 0 = no guest GDT */
+
+    /* Privileged-instruction emulation state (emul_priv_op.c, iocap.c; Xen's pv_vcpu). */
+    unsigned int iopl;                  /* virtual IOPL 0-3 (PHYSDEVOP_set_iopl) */
+    uint64_t iobmp;                     /* guest address of the virtual I/O bitmap */
+    unsigned int iobmp_limit;           /* ports it covers (PHYSDEVOP_set_iobitmap), 0: none */
+    unsigned long cr4_guest;            /* CR4 bits the guest set (TSD, DE; pv_fixup_guest_cr4) */
+    uint64_t dr[4];                     /* virtual DR0-DR3 (mov to %dr) */
+    uint64_t dr6, dr7;                  /* virtual DR6/DR7 writable bits (reserved bits apart) */
 };
 
 enum domain_state {
@@ -61,6 +87,10 @@ struct domain {
     struct vcpu *vcpu[1];
     uint64_t hypercall_count[NR_HYPERCALLS]; /* calls by hypercall number, for measurement */
     uint64_t hypercall_count_other;          /* calls with a number >= NR_HYPERCALLS */
+    struct evtchn_domain evtchn;             /* ports and event counters (event_channel.c) */
+    uint64_t upcalls_delivered;              /* event upcalls bounced to the guest */
+    struct ioport_caps ioport_caps;          /* I/O ports it may use (iocap.h), set up lazily */
+    uint32_t pci_cf8;                        /* virtual PCI CONFIG_ADDRESS (emulated 0xcf8) */
 };
 
 /** The vCPU running on this (the only) physical CPU. */
@@ -105,6 +135,21 @@ bool vcpu_runnable(const struct vcpu *v);
  * state, load @next's, its page tables, and return to it. Arch code; never returns.
  */
 __noreturn void context_switch(struct vcpu *next);
+
+/** Wake @v if it is blocked; it runs at the next exit from a guest. */
+void vcpu_unblock(struct vcpu *v);
+
+/** Events became pending for @v: wake it if blocked (the upcall follows on its next entry). */
+void vcpu_kick(struct vcpu *v);
+
+/** Port @port of @d became pending: wake a vCPU polling it (SCHEDOP_poll). */
+void evtchn_check_pollers(struct domain *d, unsigned int port);
+
+/** At an exit to a guest: reschedule if a time slice ended or a vCPU was woken. */
+void sched_check_preempt(void);
+
+/** Scheduler state of a new vCPU. */
+void sched_vcpu_init(struct vcpu *v);
 
 /** Length of a scheduling time slice, ns. */
 #define SCHED_SLICE_NS 10000000ULL

@@ -28,6 +28,14 @@ long do_memory_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsign
 long do_update_va_mapping(unsigned long va, unsigned long val, unsigned long flags,
                           unsigned long a4, unsigned long a5);
 
+/* Guest page tables (common/mmu.c; rules and errors documented there and in docs/abi.md). */
+long do_mmu_update(unsigned long ureqs, unsigned long count, unsigned long pdone,
+                   unsigned long foreigndom, unsigned long a5);
+long do_mmuext_op(unsigned long uops, unsigned long count, unsigned long pdone,
+                  unsigned long foreigndom, unsigned long a5);
+long do_update_va_mapping_otherdomain(unsigned long va, unsigned long val, unsigned long flags,
+                                      unsigned long domid, unsigned long a5);
+
 long do_set_trap_table(unsigned long traps, unsigned long a2, unsigned long a3, unsigned long a4,
                        unsigned long a5);
 long do_stack_switch(unsigned long ss, unsigned long esp, unsigned long a3, unsigned long a4,
@@ -42,6 +50,29 @@ long do_set_segment_base(unsigned long which, unsigned long base, unsigned long 
                          unsigned long a4, unsigned long a5);
 long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
              unsigned long a5);
+
+/* Guest descriptor tables (arch/x86_64/gdt.c, common/descriptor.c; <mica/descriptor.h>). */
+
+/**
+ * HYPERVISOR_set_gdt(frame_list, entries): read ceil(@entries / 512) MFNs (8 bytes each) at
+ * guest address @frame_list and make them the current vCPU's GDT (pv_set_gdt()), mapped at
+ * once. @entries is an unsigned int (upper register bits ignored, as Xen). Returns 0; -EINVAL
+ * for more than FIRST_RESERVED_GDT_ENTRY entries or a frame pv_set_gdt() refuses; -EFAULT if
+ * the list cannot be read.
+ */
+long do_set_gdt(unsigned long frame_list, unsigned long entries, unsigned long a3,
+                unsigned long a4, unsigned long a5);
+
+/**
+ * HYPERVISOR_update_descriptor(ma, desc): write descriptor @desc at machine address @maddr
+ * of a frame the current domain owns, after check_descriptor() and its fix-ups. The frame
+ * keeps its type if it is a PGT_seg_desc_page, else it must be usable as a
+ * PGT_writable_page (not a page table). Returns 0, or -EINVAL if @maddr is not 8-byte
+ * aligned, the descriptor is refused, the frame is not the domain's, or its type forbids the
+ * write (nothing changed then). Xen's do_update_descriptor.
+ */
+long do_update_descriptor(unsigned long maddr, unsigned long desc, unsigned long a3,
+                          unsigned long a4, unsigned long a5);
 
 long do_multicall(unsigned long call_list, unsigned long nr_calls, unsigned long a3,
                   unsigned long a4, unsigned long a5);
@@ -109,5 +140,10 @@ bool hypercall_preempt_check(void);
  * slice. Defined in common/sched.c.
  */
 uint64_t sched_slice_end_ns(void);
+
+long do_set_timer_op(unsigned long timeout, unsigned long a2, unsigned long a3, unsigned long a4,
+                     unsigned long a5);
+long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg, unsigned long a4,
+                unsigned long a5);
 
 #endif /* MICA_HYPERCALL_H */

@@ -121,6 +121,13 @@ struct mm_counters {
     uint64_t tlb_flushes;       /* full local flushes (type changes and UVMF_TLB_FLUSH) */
     uint64_t invlpgs;           /* single-entry flushes (UVMF_INVLPG) */
     uint64_t update_va_mapping; /* update_va_mapping calls */
+    /* mmu_update, mmuext_op and memory_op (common/mmu.c, common/memory.c) */
+    uint64_t mmu_update_calls;  /* mmu_update calls (a continuation is not a new call) */
+    uint64_t mmu_updates;       /* mmu_update requests that succeeded */
+    uint64_t mmuext_op_calls;   /* mmuext_op calls */
+    uint64_t mmuext_ops;        /* mmuext_op operations that succeeded */
+    uint64_t pages_allocated;   /* frames given by populate_physmap */
+    uint64_t pages_released;    /* allocation references dropped by decrease_reservation */
 };
 extern struct mm_counters mm_counters;
 
@@ -221,6 +228,26 @@ void put_page_from_pte(uint64_t e, unsigned int level, mfn_t table, struct domai
  */
 int mod_pt_entry(struct domain *d, mfn_t table, unsigned int slot, uint64_t val);
 
+/**
+ * mod_pt_entry() as mmu_update needs it (Xen's mod_l1_entry..mod_l4_entry): an L1 entry may
+ * map a frame of @pg_dom (@d itself; a foreign domain for a privileged caller; or a domain
+ * whose domain_id is DOMID_IO, for MMIO only, with @d's I/O permissions); and
+ * @preserve_ad (MMU_PT_UPDATE_PRESERVE_AD) ORs the old entry's _ACCESSED and _DIRTY bits
+ * into the value written. Returns mod_pt_entry()'s errors; -EINVAL also for an L2-L4 table
+ * with @pg_dom not @d.
+ */
+int mod_pt_entry_as(struct domain *d, struct domain *pg_dom, mfn_t table, unsigned int slot,
+                    uint64_t val, bool preserve_ad);
+
+/**
+ * update_va_mapping (in mm.c, <mica/hypercall.h>) with the owner @pg_dom of the frame @val
+ * maps: update_va_mapping_otherdomain's worker (Xen's __do_update_va_mapping). -EPERM if
+ * @pg_dom is not the caller's domain and the caller is not privileged; otherwise
+ * do_update_va_mapping's results.
+ */
+long update_va_mapping_as(unsigned long va, uint64_t val, unsigned long flags,
+                          struct domain *pg_dom);
+
 /* ---- Pinning, CR3 and teardown ---- */
 
 /**
@@ -245,8 +272,42 @@ int unpin_page_table(struct domain *d, mfn_t mfn);
  */
 int vcpu_set_guest_table(struct vcpu *v, mfn_t mfn);
 
-/** Drop @v's CR3 references and set v->guest_table to 0 (teardown). */
+/**
+ * Drop @v's CR3 references, kernel and user, and set v->guest_table and v->guest_table_user
+ * to 0 (teardown).
+ */
 void vcpu_put_guest_table(struct vcpu *v);
+
+/**
+ * Make @mfn the user-mode L4 of @v (MMUEXT_NEW_USER_BASEPTR; v->guest_table_user), or none
+ * for @mfn 0, as Xen: a general and a PGT_l4_page_table reference on the new table
+ * (validating it if needed; the kernel's own L4 is allowed), then the old one's dropped.
+ * The same table again does nothing. Does not load CR3 (hypercalls run in kernel mode).
+ * Returns 0, or the get_page_and_type() error (nothing changed).
+ */
+int vcpu_set_guest_table_user(struct vcpu *v, mfn_t mfn);
+
+/**
+ * Load @l4_maddr (a validated L4) into CR3 and flush the TLB, global entries included: the
+ * running vCPU's kernel page tables changed (MMUEXT_NEW_BASEPTR; Xen's write_ptbase).
+ * Arch code (arch/x86_64/guest_table.c).
+ */
+void arch_load_guest_table(paddr_t l4_maddr);
+
+/** Write back and invalidate the caches (WBINVD; MMUEXT_FLUSH_CACHE). Arch code. */
+void arch_flush_cache(void);
+
+/* ---- Frames taken back (memory_op) ---- */
+
+/**
+ * Take frame @mfn back from @d (XENMEM_decrease_reservation for a PV guest; Xen's
+ * guest_remove_page): drop its allocation reference. A frame still referenced (mapped, a
+ * pinned or CR3 page table, ...) stays until the last reference goes, as in Xen; a frame
+ * whose allocation reference is already gone is accepted again.
+ * Returns 0; -EINVAL if @mfn has no frame-table entry; -ENXIO if @d cannot reference it
+ * (not its frame, or already freed).
+ */
+int guest_remove_page(struct domain *d, mfn_t mfn);
 
 /**
  * Share the hypervisor-allocated frame @mfn (shared_info) with @d as Xen's

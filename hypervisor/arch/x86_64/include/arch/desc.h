@@ -11,6 +11,13 @@
 #include <xen/xen.h>
 
 #define GDT_ENTRIES_TOTAL ((FIRST_RESERVED_GDT_PAGE + 1) * 512)
+#define GDT_DESCS_PER_PAGE 512
+
+/**
+ * The hypervisor's GDT page (desc.c): descriptors FIRST_RESERVED_GDT_ENTRY onwards, the last
+ * page of the GDT area (gdt.c).
+ */
+extern uint64_t hv_gdt_page[GDT_DESCS_PER_PAGE];
 
 /* Selectors of the hypervisor's reserved entries (byte offsets from the GDT base). */
 #define HYPERVISOR_CS 0xe008   /* 64-bit ring-0 code */

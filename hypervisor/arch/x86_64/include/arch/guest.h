@@ -36,6 +36,12 @@ bool toggle_guest_mode(struct vcpu *v);
 /** A SYSCALL from guest user mode: enter the guest kernel's syscall callback. */
 void deliver_guest_syscall(struct cpu_regs *regs);
 
+/** Deliver the event upcall to the current vCPU if events are pending and not masked. */
+void deliver_pending_events(struct cpu_regs *regs);
+
+/** Last steps before returning to a guest: preemption, then pending events. */
+void arch_guest_exit(struct cpu_regs *regs);
+
 /** The CPU is about to idle: park the current vCPU's state and run on the idle tables. */
 void idle_enter(void);
 

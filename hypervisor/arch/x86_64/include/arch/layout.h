@@ -4,6 +4,8 @@
  * addresses Xen itself uses, so a PV guest owns the rest of the address space as under Xen.
  *
  *   0xffff800000000000  slot 256   read-only M2P table for guests (MACH2PHYS_VIRT_START)
+ *   0xffff820000000000  slot 260   GDT area: the running vCPU's GDT frames, then the
+ *                                  hypervisor's GDT page (gdt.c; Xen's per-domain GDT slot)
  *   0xffff82c000000000  slot 261   ioremap area (MMIO: LAPIC, IOAPIC, ...)
  *   0xffff82d080000000  slot 261   hypervisor image (text at +2 MiB, as in Xen)
  *   0xffff830000000000  slots 262-271  direct map of all machine memory (5 TiB)
@@ -21,6 +23,7 @@
 #define DIRECTMAP_VIRT_END   0xffff880000000000
 #define RO_MPT_VIRT_START    0xffff800000000000
 #define RO_MPT_VIRT_END      0xffff804000000000
+#define GDT_VIRT_START       0xffff820000000000 /* (FIRST_RESERVED_GDT_PAGE + 1) pages */
 
 #define HV_L4_SLOT_FIRST 256
 #define HV_L4_SLOT_LAST  271

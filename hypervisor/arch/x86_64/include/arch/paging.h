@@ -59,4 +59,12 @@ void arch_invlpg(uint64_t va);
 /** Machine address of the L4 table the hypervisor runs on (idle page tables). */
 paddr_t paging_idle_l4(void);
 
+/**
+ * The L1 entry that maps hypervisor address @va (in slots 256-271) in the hypervisor's page
+ * tables, creating the tables above it; every guest shares it through the copied L4 slots.
+ * For areas whose mappings change at run time (the GDT area, gdt.c). Panics when out of
+ * memory for a table.
+ */
+uint64_t *paging_l1e(vaddr_t va);
+
 #endif /* ARCH_PAGING_H */

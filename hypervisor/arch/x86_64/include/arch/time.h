@@ -27,14 +27,26 @@ uint64_t now_ns(void);
 /** Convert TSC cycles to ns with the calibrated scale. */
 uint64_t tsc_to_ns(uint64_t cycles);
 
-/** Handler of the timer interrupt, called with interrupts off. */
-typedef void (*timer_handler_t)(void);
-
-/** Arm the LAPIC timer to fire once @delta_ns from now (0 disarms); @fn runs on expiry. */
-void lapic_timer_oneshot(uint64_t delta_ns, timer_handler_t fn);
+/**
+ * Make the LAPIC timer interrupt once, @delta_ns from now (0 stops it). The interrupt calls
+ * timer_interrupt() (mica/timer.h), which runs the hypervisor's timers and reprograms.
+ */
+void lapic_timer_program(uint64_t delta_ns);
 
 /** Enable the LAPIC at @lapic_pa and calibrate its timer (time_init's second half). */
 void time_init_lapic(paddr_t lapic_pa);
+
+/** The CMOS RTC's date and time as seconds since 1970-01-01 00:00 UTC (the RTC runs UTC). */
+uint64_t rtc_read_unix_seconds(void);
+
+/**
+ * The TSC-to-ns scale as Xen's vcpu_time_info expresses it: ns = ((tsc << shift) * mul) >> 32,
+ * with a negative @shift meaning a right shift (xen.h struct vcpu_time_info).
+ */
+void tsc_scale_for_guests(uint32_t *mul, int8_t *shift);
+
+/** Read the TSC (for vcpu_time_info.tsc_timestamp). */
+uint64_t read_tsc(void);
 
 /** Signal end of interrupt to the local APIC. */
 void lapic_eoi(void);
