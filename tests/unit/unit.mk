@@ -71,6 +71,14 @@ UNIT_SRCS_event_channel := common/event_channel.c lib/string.c
 $(UNIT_OUT)/hv/common/event_channel.o $(UNIT_OUT)/obj/test_event_channel.o: \
     UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
+# Guest descriptor tables (helper: GDT). descriptor.c runs over the fake frame table in
+# test_descriptor.c, with mm.c's typed frames; mm.c validates PGT_seg_desc_page frames and
+# drops GDT references at teardown through descriptor.c, so test_mm links it too.
+UNIT_SRCS_descriptor := common/descriptor.c common/mm.c lib/string.c lib/vsnprintf.c
+UNIT_SRCS_mm += common/descriptor.c
+$(UNIT_OUT)/hv/common/descriptor.o $(UNIT_OUT)/obj/test_descriptor.o: \
+    UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
+
 UNIT_NAMES ?= $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(addprefix $(UNIT_OUT)/test_,$(UNIT_NAMES))
 
