@@ -87,20 +87,41 @@ static void lapic_init(paddr_t lapic_pa)
     set_irq_handler(SPURIOUS_VECTOR, spurious_interrupt);
 }
 
-/* Count LAPIC timer ticks over 5 ms of (already calibrated) TSC time. */
+/* One read of the LAPIC timer's current count bracketed by TSC reads; the tightest of a
+   few wins (an MMIO access may wait for QEMU's global lock under TCG). */
+static void lapic_count_sample(uint64_t *tsc, uint32_t *count)
+{
+    uint64_t best_err = ~0ULL;
+
+    *tsc = 0;
+    *count = 0;
+    for (int i = 0; i < 5; i++) {
+        uint64_t a = rdtsc();
+        uint32_t c = lapic_read(LAPIC_TIMER_CURRENT);
+        uint64_t b = rdtsc();
+        if (b - a < best_err) {
+            best_err = b - a;
+            *tsc = a + (b - a) / 2;
+            *count = c;
+        }
+    }
+}
+
+/* LAPIC timer ticks per ms (after the divider), against ~5 ms of calibrated TSC time. */
 static void lapic_timer_calibrate(void)
 {
-    const uint64_t ms = 5;
-    uint64_t end = rdtsc() + tsc_khz * ms;
+    uint64_t t0 = 0, t1 = 0;
+    uint32_t c0 = 0, c1 = 0;
 
     lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-    while (rdtsc() < end)
+    lapic_count_sample(&t0, &c0);
+    while (rdtsc() - t0 < tsc_khz * 5)
         cpu_relax();
-    uint32_t left = lapic_read(LAPIC_TIMER_CURRENT);
+    lapic_count_sample(&t1, &c1);
     lapic_write(LAPIC_TIMER_INIT, 0);
-    lapic_timer_khz = (0xffffffffULL - left) / ms;
+    lapic_timer_khz = (uint64_t)(c0 - c1) * tsc_khz / (t1 - t0);
     if (!lapic_timer_khz)
-        panic("LAPIC timer calibration failed (no ticks in %lu ms)", ms);
+        panic("LAPIC timer calibration failed (no ticks in 5 ms)");
 }
 
 void lapic_timer_program(uint64_t delta_ns)
