@@ -72,10 +72,12 @@ $(UNIT_OUT)/hv/common/event_channel.o $(UNIT_OUT)/obj/test_event_channel.o: \
     UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
 # Guest descriptor tables (helper: GDT). descriptor.c runs over the fake frame table in
-# test_descriptor.c, with mm.c's typed frames; mm.c validates PGT_seg_desc_page frames and
-# drops GDT references at teardown through descriptor.c, so test_mm links it too.
+# test_descriptor.c, with mm.c's typed frames. mm.c validates PGT_seg_desc_page frames and
+# drops GDT references at teardown through descriptor.c, so every test defined so far that
+# links common/mm.c gets common/descriptor.c too (keep this block last before UNIT_NAMES).
 UNIT_SRCS_descriptor := common/descriptor.c common/mm.c lib/string.c lib/vsnprintf.c
-UNIT_SRCS_mm += common/descriptor.c
+$(foreach v,$(filter UNIT_SRCS_%,$(.VARIABLES)),$(if $(filter common/mm.c,$($(v))),$(if \
+    $(filter common/descriptor.c,$($(v))),,$(eval $(v) += common/descriptor.c))))
 $(UNIT_OUT)/hv/common/descriptor.o $(UNIT_OUT)/obj/test_descriptor.o: \
     UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
