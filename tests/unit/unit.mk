@@ -72,14 +72,16 @@ $(UNIT_OUT)/hv/common/event_channel.o $(UNIT_OUT)/obj/test_event_channel.o: \
     UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
 # Guest descriptor tables (helper: GDT). descriptor.c runs over the fake frame table in
-# test_descriptor.c, with mm.c's typed frames. mm.c validates PGT_seg_desc_page frames and
-# drops GDT references at teardown through descriptor.c, so every test defined so far that
-# links common/mm.c gets common/descriptor.c too (keep this block last before UNIT_NAMES).
+# test_descriptor.c, with mm.c's typed frames.
 UNIT_SRCS_descriptor := common/descriptor.c common/mm.c lib/string.c lib/vsnprintf.c
-$(foreach v,$(filter UNIT_SRCS_%,$(.VARIABLES)),$(if $(filter common/mm.c,$($(v))),$(if \
-    $(filter common/descriptor.c,$($(v))),,$(eval $(v) += common/descriptor.c))))
 $(UNIT_OUT)/hv/common/descriptor.o $(UNIT_OUT)/obj/test_descriptor.o: \
     UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
+
+# mm.c validates descriptor pages and drops GDT references through descriptor.c: every
+# unit test that links common/mm.c links common/descriptor.c too. Keep this just before
+# UNIT_NAMES, after every UNIT_SRCS_* definition.
+$(foreach v,$(filter UNIT_SRCS_%,$(.VARIABLES)),$(if $(filter common/mm.c,$($(v))),$(if \
+    $(filter common/descriptor.c,$($(v))),,$(eval $(v) += common/descriptor.c))))
 
 UNIT_NAMES ?= $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(addprefix $(UNIT_OUT)/test_,$(UNIT_NAMES))
