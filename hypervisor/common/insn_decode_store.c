@@ -106,7 +106,7 @@ static int rm_op(uint8_t opcode)
 int insn_decode_store(const uint8_t *bytes, size_t avail, struct store_insn *out)
 {
     struct store_cursor c = {.bytes = bytes, .avail = avail};
-    bool opsize16 = false, byte_op, imm_form = false;
+    bool opsize16 = false, byte_op, imm_form = false, has_rex = false;
     uint8_t rex = 0, b, modrm, reg;
     unsigned int imm_bytes = 0;
     int op = -1, rc;
@@ -121,6 +121,7 @@ int insn_decode_store(const uint8_t *bytes, size_t avail, struct store_insn *out
             return rc;
         if (b >= 0x40 && b <= 0x4f) {
             rex = b & 0xf;
+            has_rex = true;
             continue;
         }
         if (b == 0x66) {
@@ -137,6 +138,7 @@ int insn_decode_store(const uint8_t *bytes, size_t avail, struct store_insn *out
             break;
         }
         rex = 0;
+        has_rex = false;
     }
 
     /* The opcode: b. */
@@ -216,7 +218,7 @@ int insn_decode_store(const uint8_t *bytes, size_t avail, struct store_insn *out
     } else {
         reg |= (rex & INSN_REX_R) ? 8 : 0;
         /* Without a REX prefix, byte registers 4-7 are AH, CH, DH, BH. */
-        if (out->size == 1 && !rex && reg >= 4 && reg <= 7) {
+        if (out->size == 1 && !has_rex && reg >= 4 && reg <= 7) {
             out->reg_high = true;
             reg -= 4;
         }
@@ -231,9 +233,8 @@ int insn_decode_store(const uint8_t *bytes, size_t avail, struct store_insn *out
         return rc;
     out->mem.seg = out->seg_prefix == INSN_SEG_FS || out->seg_prefix == INSN_SEG_GS
                        ? out->seg_prefix
-                       : (out->mem.base == INSN_GPR_RSP || out->mem.base == INSN_GPR_RBP)
-                             ? INSN_SEG_SS
-                             : INSN_SEG_DS;
+                   : (out->mem.base == INSN_GPR_RSP || out->mem.base == INSN_GPR_RBP) ? INSN_SEG_SS
+                                                                                      : INSN_SEG_DS;
     if (imm_bytes) {
         rc = next_signed(&c, imm_bytes, &imm);
         if (rc)

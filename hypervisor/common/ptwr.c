@@ -117,7 +117,7 @@ static void set_flags(struct cpu_regs *regs, uint64_t which, uint64_t val)
 }
 
 bool store_apply(const struct store_insn *si, struct cpu_regs *regs, uint64_t old,
-                 unsigned int bit_shift, uint64_t *new)
+                 unsigned int bit_shift, uint64_t *result)
 {
     uint64_t mask = size_mask(si->size);
     uint64_t src = si->reg != INSN_REG_NONE ? read_reg(regs, si) : si->imm & mask;
@@ -126,10 +126,10 @@ bool store_apply(const struct store_insn *si, struct cpu_regs *regs, uint64_t ol
     old &= mask;
     switch (si->op) {
     case STORE_MOV:
-        *new = src;
+        *result = src;
         return true;
     case STORE_XCHG:
-        *new = src;
+        *result = src;
         write_reg(regs, si->reg, si->reg_high, si->size, old);
         return true;
     case STORE_CMPXCHG: {
@@ -137,7 +137,7 @@ bool store_apply(const struct store_insn *si, struct cpu_regs *regs, uint64_t ol
 
         set_flags(regs, RFLAGS_ARITH, cmp_flags(acc, old, si->size));
         if (acc == old) {
-            *new = src;
+            *result = src;
             return true;
         }
         write_reg(regs, 0, false, si->size, old); /* the accumulator gets the value seen */
@@ -149,7 +149,7 @@ bool store_apply(const struct store_insn *si, struct cpu_regs *regs, uint64_t ol
         res = si->op == STORE_OR ? old | src : si->op == STORE_AND ? old & src : old ^ src;
         /* OF and CF cleared; AF is undefined, and cleared as the CPUs we know do. */
         set_flags(regs, RFLAGS_ARITH, result_flags(res, si->size));
-        *new = res & mask;
+        *result = res & mask;
         return true;
     case STORE_BTS:
     case STORE_BTR:
@@ -157,7 +157,7 @@ bool store_apply(const struct store_insn *si, struct cpu_regs *regs, uint64_t ol
         /* CF is the old bit; OF, SF, AF, PF are undefined and left as they were. */
         set_flags(regs, RFLAGS_CF, (old & bit) ? RFLAGS_CF : 0);
         res = si->op == STORE_BTS ? old | bit : si->op == STORE_BTR ? old & ~bit : old ^ bit;
-        *new = res & mask;
+        *result = res & mask;
         return true;
     default:
         return false;
@@ -244,14 +244,13 @@ static size_t fetch_insn(uint64_t rip, uint8_t *buf)
  * Emulate the store at regs->rip into L1 table @l1 of @d, which faulted at @cr2. Returns
  * PTWR_REFUSAL_COUNT when it was performed (regs updated), or why not (nothing changed).
  */
-static enum ptwr_refusal emulate(struct domain *d, struct cpu_regs *regs, uint64_t cr2,
-                                 mfn_t l1)
+static enum ptwr_refusal emulate(struct domain *d, struct cpu_regs *regs, uint64_t cr2, mfn_t l1)
 {
     uint8_t bytes[INSN_MAX_LENGTH];
     struct cpu_regs out = *regs;
     struct store_insn si;
     unsigned int shift, slot, bit_shift;
-    uint64_t addr, *table, pte, new, mask;
+    uint64_t addr, *table, pte, val, mask;
     size_t avail = fetch_insn(regs->rip, bytes);
 
     if (!avail)
@@ -259,8 +258,8 @@ static enum ptwr_refusal emulate(struct domain *d, struct cpu_regs *regs, uint64
     if (insn_decode_store(bytes, avail, &si))
         return PTWR_DECODE;
     /* The store Xen's emulator would make: in the faulting page, naturally aligned. */
-    if (!store_address(&si, regs, regs->rip, &addr, &bit_shift) ||
-        ((addr ^ cr2) & PAGE_MASK) || (addr & (si.size - 1)))
+    if (!store_address(&si, regs, regs->rip, &addr, &bit_shift) || ((addr ^ cr2) & PAGE_MASK) ||
+        (addr & (si.size - 1)))
         return PTWR_ADDRESS;
 
     slot = (unsigned int)(addr & (PAGE_SIZE - 1)) / 8;
@@ -271,9 +270,9 @@ static enum ptwr_refusal emulate(struct domain *d, struct cpu_regs *regs, uint64
 
     /* A CMPXCHG whose comparison fails stores nothing, so nothing is validated (Xen's
        emulator compares before it calls the ptwr cmpxchg hook). */
-    if (store_apply(&si, &out, (pte & mask) >> shift, bit_shift, &new)) {
-        new = (pte & ~mask) | ((new << shift) & mask);
-        if (mod_pt_entry(d, l1, slot, new))
+    if (store_apply(&si, &out, (pte & mask) >> shift, bit_shift, &val)) {
+        val = (pte & ~mask) | ((val << shift) & mask);
+        if (mod_pt_entry(d, l1, slot, val))
             return PTWR_VALIDATION;
     } else {
         ptwr_counters.cmpxchg_failed++;
@@ -304,8 +303,7 @@ bool ptwr_page_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2, uint32
      * one whatever the assist says).
      */
     if (!((d->vm_assist & (1UL << VMASST_TYPE_writable_pagetables)) || d->is_privileged) ||
-        !v->kernel_mode ||
-        (error_code & ec_mask) != (PFEC_PRESENT | PFEC_WRITE)) {
+        !v->kernel_mode || (error_code & ec_mask) != (PFEC_PRESENT | PFEC_WRITE)) {
         ptwr_counters.refused[PTWR_NOT_ENABLED]++;
         return false;
     }
@@ -317,8 +315,8 @@ bool ptwr_page_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2, uint32
         return false;
     }
     pg = mfn_to_page(l1);
-    if ((pg->type_info & PGT_type_mask) != PGT_l1_page_table ||
-        !(pg->type_info & PGT_validated) || !(pg->type_info & PGT_count_mask))
+    if ((pg->type_info & PGT_type_mask) != PGT_l1_page_table || !(pg->type_info & PGT_validated) ||
+        !(pg->type_info & PGT_count_mask))
         why = PTWR_NOT_L1;
     else
         why = emulate(d, regs, cr2, l1);

@@ -11,8 +11,8 @@
    recorded for the page-table work; writable_pagetables turns on the emulation of stores to
    the guest's read-only L1 tables (ptwr.c, <mica/ptwr.h>). */
 #define MICA_VMASST_VALID                                                                          \
-    ((1UL << VMASST_TYPE_4gb_segments) | (1UL << VMASST_TYPE_4gb_segments_notify) |               \
-     (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |           \
+    ((1UL << VMASST_TYPE_4gb_segments) | (1UL << VMASST_TYPE_4gb_segments_notify) |                \
+     (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |            \
      (1UL << VMASST_TYPE_m2p_strict))
 
 long do_vm_assist(unsigned long cmd, unsigned long type, unsigned long a3, unsigned long a4,

@@ -71,6 +71,11 @@ UNIT_SRCS_event_channel := common/event_channel.c lib/string.c
 $(UNIT_OUT)/hv/common/event_channel.o $(UNIT_OUT)/obj/test_event_channel.o: \
     UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
+# Writable page-table assist (helper: ptwr): the store decoder, store semantics, and the
+# #PF path over mm.c's typed frames, on the fakes in test_ptwr.c.
+UNIT_SRCS_ptwr := common/ptwr.c common/insn_decode_store.c common/mm.c lib/string.c
+$(UNIT_OUT)/hv/common/ptwr.o $(UNIT_OUT)/obj/test_ptwr.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
+
 # Guest descriptor tables (helper: GDT). descriptor.c runs over the fake frame table in
 # test_descriptor.c, with mm.c's typed frames.
 UNIT_SRCS_descriptor := common/descriptor.c common/mm.c lib/string.c lib/vsnprintf.c

@@ -58,8 +58,8 @@ struct store_insn {
      */
     uint8_t reg;
     bool reg_high;
-    uint64_t imm;         /* immediate forms: the immediate, sign-extended to 64 bits */
-    struct insn_mem mem;  /* the destination: [base + index * scale + disp], 64-bit addressing */
+    uint64_t imm;        /* immediate forms: the immediate, sign-extended to 64 bits */
+    struct insn_mem mem; /* the destination: [base + index * scale + disp], 64-bit addressing */
 };
 
 /*

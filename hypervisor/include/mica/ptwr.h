@@ -49,32 +49,32 @@ struct vcpu;
 #define PFEC_INSN_FETCH (1u << 4)
 
 /* RFLAGS bits the emulated instructions set (SDM vol. 1 3.4.3). */
-#define RFLAGS_CF (1ULL << 0)
-#define RFLAGS_PF (1ULL << 2)
-#define RFLAGS_AF (1ULL << 4)
-#define RFLAGS_ZF (1ULL << 6)
-#define RFLAGS_SF (1ULL << 7)
-#define RFLAGS_OF (1ULL << 11)
+#define RFLAGS_CF    (1ULL << 0)
+#define RFLAGS_PF    (1ULL << 2)
+#define RFLAGS_AF    (1ULL << 4)
+#define RFLAGS_ZF    (1ULL << 6)
+#define RFLAGS_SF    (1ULL << 7)
+#define RFLAGS_OF    (1ULL << 11)
 #define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
 /** Why a write fault was not emulated; ptwr_counters.refused counts each. */
 enum ptwr_refusal {
-    PTWR_NOT_ENABLED,  /* assist off (not dom0), guest user mode, or another error code */
-    PTWR_NOT_L1,       /* the page is not a read-only mapping of one of the domain's L1s */
-    PTWR_FETCH,        /* the instruction bytes could not be read */
-    PTWR_DECODE,       /* not one of the store forms (insn_store.h) */
-    PTWR_ADDRESS,      /* FS/GS, not the faulting page, misaligned */
-    PTWR_VALIDATION,   /* the new entry failed validation (mod_pt_entry) */
+    PTWR_NOT_ENABLED, /* assist off (not dom0), guest user mode, or another error code */
+    PTWR_NOT_L1,      /* the page is not a read-only mapping of one of the domain's L1s */
+    PTWR_FETCH,       /* the instruction bytes could not be read */
+    PTWR_DECODE,      /* not one of the store forms (insn_store.h) */
+    PTWR_ADDRESS,     /* FS/GS, not the faulting page, misaligned */
+    PTWR_VALIDATION,  /* the new entry failed validation (mod_pt_entry) */
     PTWR_REFUSAL_COUNT
 };
 
 /** Counters for measurement (DESIGN.md §2.5), all domains together; only incremented. */
 struct ptwr_counters {
-    uint64_t emulated;                      /* writes performed (cmpxchg misses included) */
-    uint64_t by_op[STORE_OP_COUNT];         /* emulated, by operation */
-    uint64_t partial;                       /* emulated stores narrower than 8 bytes */
-    uint64_t cmpxchg_failed;                /* CMPXCHG whose comparison failed (no write) */
-    uint64_t refused[PTWR_REFUSAL_COUNT];   /* write faults left to the guest, by reason */
+    uint64_t emulated;                    /* writes performed (cmpxchg misses included) */
+    uint64_t by_op[STORE_OP_COUNT];       /* emulated, by operation */
+    uint64_t partial;                     /* emulated stores narrower than 8 bytes */
+    uint64_t cmpxchg_failed;              /* CMPXCHG whose comparison failed (no write) */
+    uint64_t refused[PTWR_REFUSAL_COUNT]; /* write faults left to the guest, by reason */
 };
 extern struct ptwr_counters ptwr_counters;
 
@@ -90,13 +90,13 @@ bool ptwr_page_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2, uint32
 
 /**
  * The pure part of an emulated store: apply @si to the @si->size-byte memory operand whose
- * value is @old (zero-extended), with registers @regs. Sets *@new to the value to store and
+ * value is @old (zero-extended), with registers @regs. Sets *@result to the value to store and
  * returns true, or returns false for a CMPXCHG whose comparison failed (nothing to store).
  * Updates @regs as the CPU does (register operand, RFLAGS) but not rip. @bit_shift is the
  * bit offset within the operand for BTS/BTR/BTC (ignored otherwise).
  */
 bool store_apply(const struct store_insn *si, struct cpu_regs *regs, uint64_t old,
-                 unsigned int bit_shift, uint64_t *new);
+                 unsigned int bit_shift, uint64_t *result);
 
 /**
  * The linear address of @si's memory operand with registers @regs, the instruction at
