@@ -702,17 +702,3 @@ long do_event_channel_op_compat(unsigned long op, unsigned long a2, unsigned lon
         return -ENOSYS;
     }
 }
-
-/*
- * Until the scheduler's versions land (common/sched.c), these do nothing. TEMPORARY weak
- * stubs, to be removed once sched.c defines both.
- */
-__attribute__((weak)) void vcpu_kick(struct vcpu *v)
-{
-    (void)v;
-}
-
-__attribute__((weak)) void evtchn_check_pollers(struct domain *d, unsigned int port)
-{
-    (void)d, (void)port;
-}
