@@ -18,8 +18,7 @@
 /* memory_op's cmd carries a continuation's start extent above bit 6 (Xen's
    MEMOP_EXTENT_SHIFT, internal to Xen's memory.c); the low 6 bits are the sub-op. */
 #define MEMOP_EXTENT_SHIFT 6
-#define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)
-
+#define MEMOP_CMD_MASK     ((1UL << MEMOP_EXTENT_SHIFT) - 1)
 
 /* Xen's largest extent orders (xen/arch/x86/include/asm/config.h, common/memory.c):
    a domU's, the hardware domain's, a control domain's, and the allocator's. */
@@ -32,10 +31,10 @@
 
 /* A reservation change in progress (Xen's struct memop_args). */
 struct memop_args {
-    struct domain *domain;    /* whose reservation changes */
-    uint64_t extent_list;     /* guest address of the xen_pfn_t list, 0 if none */
+    struct domain *domain; /* whose reservation changes */
+    uint64_t extent_list;  /* guest address of the xen_pfn_t list, 0 if none */
     unsigned long nr_extents;
-    unsigned long nr_done;    /* extents done so far, the result */
+    unsigned long nr_done; /* extents done so far, the result */
     unsigned int extent_order;
     unsigned int address_bits; /* frames must lie below 2^address_bits (0: anywhere) */
     bool populate_on_demand;
@@ -137,8 +136,8 @@ static void populate(struct memop_args *a, bool physmap)
         mfn = domain_alloc_page(d, physmap ? gpfn : ~0UL, a->address_bits);
         if (mfn < 0)
             break;
-        if ((physmap || a->extent_list) && copy_to_guest(slot, &(xen_pfn_t){(xen_pfn_t)mfn},
-                                                         sizeof(xen_pfn_t)))
+        if ((physmap || a->extent_list) &&
+            copy_to_guest(slot, &(xen_pfn_t){(xen_pfn_t)mfn}, sizeof(xen_pfn_t)))
             break; /* the frame stays the domain's, as in Xen */
     }
     a->nr_done = i;

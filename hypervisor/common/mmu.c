@@ -108,8 +108,8 @@ static void write_word(mfn_t mfn, unsigned int slot, uint64_t val)
  * through mod_pt_entry_as(); an L2-L4 update sets *@flush. Any other frame that can be
  * typed writable is written as it is. Xen's do_mmu_update, normal case.
  */
-static long pt_update(struct domain *pt_owner, struct domain *pg_owner, uint64_t ptr,
-                      uint64_t val, bool preserve_ad, bool *flush)
+static long pt_update(struct domain *pt_owner, struct domain *pg_owner, uint64_t ptr, uint64_t val,
+                      bool preserve_ad, bool *flush)
 {
     const struct domain *d = current->domain;
     const mfn_t mfn = (mfn_t)(ptr >> PAGE_SHIFT);
@@ -284,8 +284,7 @@ long do_mmu_update(unsigned long ureqs, unsigned long count_arg, unsigned long p
     if (preempted)
         rc = hypercall_create_continuation(__HYPERVISOR_mmu_update,
                                            ureqs + (uint64_t)i * sizeof(struct mmu_update),
-                                           (count - i) | MMU_UPDATE_PREEMPTED, pdone,
-                                           foreigndom);
+                                           (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom);
     /* A changed L2-L4 entry may still be cached: flush, also when stopping early (Xen). */
     if (flush)
         flush_tlb_counted();
@@ -530,8 +529,7 @@ long do_mmuext_op(unsigned long uops, unsigned long count_arg, unsigned long pdo
     if (preempted)
         rc = hypercall_create_continuation(__HYPERVISOR_mmuext_op,
                                            uops + (uint64_t)i * sizeof(struct mmuext_op),
-                                           (count - i) | MMU_UPDATE_PREEMPTED, pdone,
-                                           foreigndom);
+                                           (count - i) | MMU_UPDATE_PREEMPTED, pdone, foreigndom);
     report_done(pdone, done, i);
     return rc;
 }

@@ -73,7 +73,8 @@ $(UNIT_OUT)/hv/common/event_channel.o $(UNIT_OUT)/obj/test_event_channel.o: \
 
 # Writable page-table assist (helper: ptwr): the store decoder, store semantics, and the
 # #PF path over mm.c's typed frames, on the fakes in test_ptwr.c.
-UNIT_SRCS_ptwr := common/ptwr.c common/insn_decode_store.c common/mm.c lib/string.c
+UNIT_SRCS_ptwr := common/ptwr.c common/insn_decode_store.c common/mm.c lib/string.c \
+    lib/vsnprintf.c
 $(UNIT_OUT)/hv/common/ptwr.o $(UNIT_OUT)/obj/test_ptwr.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
 # Guest descriptor tables (helper: GDT). descriptor.c runs over the fake frame table in
@@ -81,6 +82,17 @@ $(UNIT_OUT)/hv/common/ptwr.o $(UNIT_OUT)/obj/test_ptwr.o: UNIT_CFLAGS += -Ihyper
 UNIT_SRCS_descriptor := common/descriptor.c common/mm.c lib/string.c lib/vsnprintf.c
 $(UNIT_OUT)/hv/common/descriptor.o $(UNIT_OUT)/obj/test_descriptor.o: \
     UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
+
+# Guest page-table hypercalls and reservations (helper: mmu). mmu.c, memory.c and mm.c run
+# over the fakes in test_mmu.c. test_hypercalls links memory.c and hypercall.c without mm.c:
+# tests/unit/stub_mmu.c gives it refusing stand-ins for what they now call.
+UNIT_SRCS_mmu := common/mmu.c common/memory.c common/mm.c lib/string.c lib/vsnprintf.c
+$(UNIT_OUT)/hv/common/mmu.o $(UNIT_OUT)/hv/common/memory.o $(UNIT_OUT)/obj/test_mmu.o: \
+    UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
+$(UNIT_OUT)/obj/stub_mmu.o: tests/unit/stub_mmu.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ihypervisor/arch/x86_64/include -Wno-unused-parameter -c $< -o $@
+$(UNIT_OUT)/test_hypercalls: $(UNIT_OUT)/obj/stub_mmu.o
 
 # mm.c validates descriptor pages and drops GDT references through descriptor.c: every
 # unit test that links common/mm.c links common/descriptor.c too. Keep this just before
