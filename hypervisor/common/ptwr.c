@@ -9,6 +9,7 @@
 #include <mica/heap.h>
 #include <mica/insn_store.h>
 #include <mica/page_types.h>
+#include <mica/printf.h>
 #include <mica/ptwr.h>
 #include <xen/xen.h>
 
@@ -325,4 +326,37 @@ bool ptwr_page_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2, uint32
         return true;
     ptwr_counters.refused[why]++;
     return false;
+}
+
+int ptwr_format_counters(char *buf, size_t size)
+{
+    static const char *const refusal[PTWR_REFUSAL_COUNT] = {
+        [PTWR_NOT_ENABLED] = "off", [PTWR_NOT_L1] = "not-l1",   [PTWR_FETCH] = "fetch",
+        [PTWR_DECODE] = "decode",   [PTWR_ADDRESS] = "address", [PTWR_VALIDATION] = "validation",
+    };
+    const struct ptwr_counters *c = &ptwr_counters;
+    const char *sep = "";
+    size_t n;
+    int len;
+
+    /* Each step appends at n = MIN(len, size): snprintf() keeps counting past the end. */
+    len = snprintf(buf, size, "emulated %lu (", (unsigned long)c->emulated);
+    for (unsigned int op = 0; op < STORE_OP_COUNT; op++) {
+        if (!c->by_op[op])
+            continue;
+        n = MIN((size_t)len, size);
+        len += snprintf(buf + n, size - n, "%s%s %lu", sep, store_op_name((enum store_op)op),
+                        (unsigned long)c->by_op[op]);
+        sep = " ";
+    }
+    n = MIN((size_t)len, size);
+    len += snprintf(buf + n, size - n,
+                    "), partial %lu, cmpxchg misses %lu; refused:", (unsigned long)c->partial,
+                    (unsigned long)c->cmpxchg_failed);
+    for (unsigned int r = 0; r < PTWR_REFUSAL_COUNT; r++) {
+        n = MIN((size_t)len, size);
+        len += snprintf(buf + n, size - n, "%s %s %lu", r ? "," : "", refusal[r],
+                        (unsigned long)c->refused[r]);
+    }
+    return len;
 }

@@ -813,6 +813,32 @@ START_TEST(test_fault_instruction_refusals)
 }
 END_TEST
 
+START_TEST(test_counters_line)
+{
+    char buf[256], small[16];
+
+    ptwr_counters = (struct ptwr_counters){
+        .emulated = 12,
+        .by_op = {[STORE_MOV] = 5, [STORE_XCHG] = 4, [STORE_CMPXCHG] = 3},
+        .cmpxchg_failed = 1,
+        .refused = {[PTWR_NOT_L1] = 7, [PTWR_VALIDATION] = 2},
+    };
+    const char *want = "emulated 12 (mov 5 xchg 4 cmpxchg 3), partial 0, cmpxchg misses 1; "
+                       "refused: off 0, not-l1 7, fetch 0, decode 0, address 0, validation 2";
+    ck_assert_int_eq(ptwr_format_counters(buf, sizeof(buf)), (int)strlen(want));
+    ck_assert_str_eq(buf, want);
+    /* Truncated, still terminated, same length reported. */
+    ck_assert_int_eq(ptwr_format_counters(small, sizeof(small)), (int)strlen(want));
+    ck_assert_str_eq(small, "emulated 12 (mo");
+    ck_assert_int_eq(ptwr_format_counters(small, 1), (int)strlen(want));
+    ck_assert_str_eq(small, "");
+    ptwr_counters = (struct ptwr_counters){0};
+    ck_assert_int_eq(ptwr_format_counters(buf, sizeof(buf)), (int)strlen(buf));
+    ck_assert_str_eq(buf, "emulated 0 (), partial 0, cmpxchg misses 0; refused: off 0, "
+                          "not-l1 0, fetch 0, decode 0, address 0, validation 0");
+}
+END_TEST
+
 static Suite *ptwr_suite(void)
 {
     Suite *s = suite_create("ptwr");
@@ -827,6 +853,7 @@ static Suite *ptwr_suite(void)
     tcase_add_test(tc, test_apply_cmpxchg);
     tcase_add_test(tc, test_apply_logic_and_bits);
     tcase_add_test(tc, test_address);
+    tcase_add_test(tc, test_counters_line);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("fault");

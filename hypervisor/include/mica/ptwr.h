@@ -79,6 +79,14 @@ struct ptwr_counters {
 extern struct ptwr_counters ptwr_counters;
 
 /**
+ * Format ptwr_counters as one line of text (no newline) into @buf of @size bytes, e.g.
+ * "emulated 12 (mov 5 xchg 4 cmpxchg 3), partial 0, cmpxchg misses 1; refused: off 0,
+ * not-l1 7, fetch 0, decode 0, address 0, validation 2" (operations with a zero count are
+ * left out). Returns what snprintf() returns: the length of the whole line.
+ */
+int ptwr_format_counters(char *buf, size_t size);
+
+/**
  * The writable page-table assist for vCPU @v (the current one: its page tables are live and
  * copy_from_guest() reads its memory) after a #PF with error code @error_code at linear
  * address @cr2, registers @regs. Emulates the faulting store if the rules above allow it:
