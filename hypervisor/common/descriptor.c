@@ -140,9 +140,8 @@ long do_update_descriptor(unsigned long maddr, unsigned long desc, unsigned long
      * A descriptor frame (in a GDT or not) keeps its type; any other frame must be one the
      * guest could map writable anyway, i.e. not a page table (Xen's rule).
      */
-    type = (mfn_to_page(mfn)->type_info & PGT_type_mask) == PGT_seg_desc_page
-               ? PGT_seg_desc_page
-               : PGT_writable_page;
+    type = (mfn_to_page(mfn)->type_info & PGT_type_mask) == PGT_seg_desc_page ? PGT_seg_desc_page
+                                                                              : PGT_writable_page;
     if (get_page_type(mfn, type)) {
         put_page(mfn);
         return -EINVAL;

@@ -88,8 +88,7 @@ static void upd(const char *what, unsigned int f, unsigned int i, uint64_t desc)
 {
     long rc = update_descriptor(va_maddr(&frame[f][i]), desc);
 
-    P("update_descriptor(%s 0x%016lx) = %s, reads 0x%016lx", what, desc, rc_str(rc),
-      frame[f][i]);
+    P("update_descriptor(%s 0x%016lx) = %s, reads 0x%016lx", what, desc, rc_str(rc), frame[f][i]);
 }
 
 static uint16_t read_ds(void)
@@ -133,8 +132,7 @@ static void gdt_with_bad_descriptor(void)
     frame[0][3] = DESC_LDT;
     P("update_va_mapping(frame 0 read-only) = %s", rc_str(map_page(frame[0], false)));
     frame_list[0] = va_mfn(frame[0]);
-    P("set_gdt([frame 0 with an LDT descriptor at 3], 512) = %s",
-      rc_str(set_gdt(frame_list, 512)));
+    P("set_gdt([frame 0 with an LDT descriptor at 3], 512) = %s", rc_str(set_gdt(frame_list, 512)));
     P("frame 0 after the refused set_gdt: [1] 0x%016lx [2] 0x%016lx [3] 0x%016lx", frame[0][1],
       frame[0][2], frame[0][3]);
     upd("fix [3]: zero", 0, 3, 0);
@@ -145,8 +143,7 @@ static void gdt_with_bad_descriptor(void)
     P("mov 0x000b to %%ds: %%ds = 0x%04x", read_ds());
     load_ds(0);
 
-    P("update_va_mapping(frame 0 writable, in the GDT) = %s",
-      rc_str(map_page(frame[0], true)));
+    P("update_va_mapping(frame 0 writable, in the GDT) = %s", rc_str(map_page(frame[0], true)));
 }
 
 static void descriptor_checks(void)
@@ -196,20 +193,17 @@ static void set_gdt_frames(void)
     frame_list[0] = va_mfn(frame[0]);
     frame_list[1] = va_mfn(frame[2]);
     P("set_gdt([frame 0, frame 2], 1024) = %s", rc_str(set_gdt(frame_list, 1024)));
-    P("update_va_mapping(frame 2 writable, in the GDT) = %s",
-      rc_str(map_page(frame[2], true)));
+    P("update_va_mapping(frame 2 writable, in the GDT) = %s", rc_str(map_page(frame[2], true)));
     for (unsigned int i = 0; i < FIRST_RESERVED_GDT_PAGE; i++)
         frame_list[i] = va_mfn(frame[0]);
     P("set_gdt([frame 0 x 14], 7168) = %s", rc_str(set_gdt(frame_list, 7168)));
-    P("update_va_mapping(frame 2 writable, out of the GDT) = %s",
-      rc_str(map_page(frame[2], true)));
+    P("update_va_mapping(frame 2 writable, out of the GDT) = %s", rc_str(map_page(frame[2], true)));
     P("set_gdt([frame 0], 1 | 1 << 32) = %s", rc_str(set_gdt(frame_list, 1 | (1UL << 32))));
     load_ds(0x0b);
     P("mov 0x000b to %%ds: %%ds = 0x%04x", read_ds());
     load_ds(0);
     P("set_gdt(NULL, 0) = %s", rc_str(set_gdt(NULL, 0)));
-    P("update_va_mapping(frame 0 writable, out of the GDT) = %s",
-      rc_str(map_page(frame[0], true)));
+    P("update_va_mapping(frame 0 writable, out of the GDT) = %s", rc_str(map_page(frame[0], true)));
 }
 
 /* ---- The failsafe callback (xen.h CALLBACKTYPE_failsafe; frame as in Xen's

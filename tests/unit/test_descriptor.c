@@ -23,8 +23,8 @@
 
 /* ---- The simulated machine: frames 0-7 the hypervisor's, the rest handed out. ---- */
 
-#define NFRAMES 64
-#define MFN_HV 1
+#define NFRAMES       64
+#define MFN_HV        1
 #define MFN_FIRST_DOM 8
 
 static struct page_info frames[NFRAMES];
@@ -152,14 +152,14 @@ static uint64_t maddr_of(mfn_t m, unsigned int index)
 
 /* ---- Descriptors ---- */
 
-#define DATA_DPL0 0x00cf92000000ffffULL
-#define DATA_DPL3 0x00cff2000000ffffULL
+#define DATA_DPL0   0x00cf92000000ffffULL
+#define DATA_DPL3   0x00cff2000000ffffULL
 #define CODE64_DPL0 0x00af9a000000ffffULL
 #define CODE64_DPL3 0x00affa000000ffffULL
 
 /* A 64-bit gate's low 8 bytes: type, DPL, target selector, offset bits 0-31. */
 #define gate(type, dpl, sel, off)                                                                  \
-    ((((uint64_t)(off)&0xffff0000ULL) << 32) | (1ULL << 47) | ((uint64_t)(dpl) << 45) |          \
+    ((((uint64_t)(off)&0xffff0000ULL) << 32) | (1ULL << 47) | ((uint64_t)(dpl) << 45) |            \
      ((uint64_t)(type) << 40) | ((uint64_t)(sel) << 16) | ((uint64_t)(off)&0xffff))
 
 struct desc_case {
@@ -180,8 +180,7 @@ static const struct desc_case desc_cases[] = {
     {"data DPL 3", DATA_DPL3, true, DATA_DPL3},
     {"code64 DPL 0", CODE64_DPL0, true, CODE64_DPL3},
     {"conforming code64", 0x00af9e000000ffffULL, true, 0x00affe000000ffffULL},
-    {"expand-down data, base and limit kept", 0x12c0961234567890ULL, true,
-     0x12c0f61234567890ULL},
+    {"expand-down data, base and limit kept", 0x12c0961234567890ULL, true, 0x12c0f61234567890ULL},
     {"system type 0, present, unchanged", 0x0000800000000000ULL, true, 0x0000800000000000ULL},
     {"LDT", 0x0000820000000fffULL, false, 0},
     {"16-bit TSS", 0x0000810000000067ULL, false, 0},

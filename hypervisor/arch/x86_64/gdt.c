@@ -23,8 +23,8 @@
 #include <mica/hypercall.h>
 
 #define GDT_GUEST_PTE (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_NX)
-#define GDT_ZERO_PTE (_PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_NX)
-#define GDT_HV_PTE (GDT_GUEST_PTE | _PAGE_GLOBAL)
+#define GDT_ZERO_PTE  (_PAGE_PRESENT | _PAGE_ACCESSED | _PAGE_NX)
+#define GDT_HV_PTE    (GDT_GUEST_PTE | _PAGE_GLOBAL)
 
 struct gdt_ptr {
     uint16_t limit;

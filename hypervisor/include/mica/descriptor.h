@@ -36,18 +36,18 @@
 struct vcpu;
 
 /* Fields of a segment descriptor's high 32-bit word (SDM Vol 3A figure 3-8; Xen _SEGMENT_*). */
-#define SEGDESC_TYPE  (15U << 8) /* type; for S set: bit 11 code, bit 10 conforming/expand-down */
-#define SEGDESC_S     (1U << 12) /* code or data (set), system (clear) */
-#define SEGDESC_DPL   (3U << 13) /* descriptor privilege level */
-#define SEGDESC_P     (1U << 15) /* present */
-#define SEGDESC_L     (1U << 21) /* 64-bit code */
-#define SEGDESC_DB    (1U << 22) /* default operand size */
-#define SEGDESC_G     (1U << 23) /* 4 KiB granularity */
-#define SEGDESC_DPL_SHIFT 13
+#define SEGDESC_TYPE           (15U << 8) /* type (code/data: bit 11 code, 10 conforming) */
+#define SEGDESC_S              (1U << 12) /* code or data (set), system (clear) */
+#define SEGDESC_DPL            (3U << 13) /* descriptor privilege level */
+#define SEGDESC_P              (1U << 15) /* present */
+#define SEGDESC_L              (1U << 21) /* 64-bit code */
+#define SEGDESC_DB             (1U << 22) /* default operand size */
+#define SEGDESC_G              (1U << 23) /* 4 KiB granularity */
+#define SEGDESC_DPL_SHIFT      13
 #define SEGDESC_TYPE_CALL_GATE (12U << 8) /* 64-bit call gate (SDM Vol 3A table 3-2) */
 
 /* Descriptors per GDT frame, and the most frames a guest GDT may have. */
-#define GDT_DESCS_PER_FRAME 512
+#define GDT_DESCS_PER_FRAME  512
 #define GDT_GUEST_FRAMES_MAX FIRST_RESERVED_GDT_PAGE
 
 /**
