@@ -137,8 +137,7 @@ int ioport_caps_init_hardware_domain(struct ioport_caps *c)
     ioport_caps_clear(c);
     rc = ioport_caps_add(c, 0, IOPORT_MAX);
     for (unsigned int i = 0; !rc && i < iocap_nr_hypervisor_ports; i++)
-        rc = ioport_caps_remove(c, iocap_hypervisor_ports[i].first,
-                                iocap_hypervisor_ports[i].last);
+        rc = ioport_caps_remove(c, iocap_hypervisor_ports[i].first, iocap_hypervisor_ports[i].last);
     return rc;
 }
 

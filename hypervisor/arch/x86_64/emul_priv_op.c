@@ -33,18 +33,17 @@
 
 /* CR4 bits a PV guest may control and may observe (Xen's PV_CR4_GUEST_MASK and
    PV_CR4_GUEST_VISIBLE_MASK, xen/arch/x86/include/asm/pv/domain.h). */
-#define PV_CR4_GUEST_MASK (X86_CR4_TSD | X86_CR4_DE | X86_CR4_FSGSBASE | X86_CR4_OSXSAVE)
-#define PV_CR4_GUEST_VISIBLE_MASK                                                                  \
-    (X86_CR4_PAE | X86_CR4_MCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+#define PV_CR4_GUEST_MASK         (X86_CR4_TSD | X86_CR4_DE | X86_CR4_FSGSBASE | X86_CR4_OSXSAVE)
+#define PV_CR4_GUEST_VISIBLE_MASK (X86_CR4_PAE | X86_CR4_MCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
 /* MSRs (Intel SDM Vol 4; Xen's msr-index.h names). */
-#define MSR_IA32_TSC           0x00000010
+#define MSR_IA32_TSC            0x00000010
 #define MSR_INTEL_PLATFORM_INFO 0x000000ce
 #define MSR_INTEL_MISC_FEATURES 0x00000140
-#define MSR_IA32_MISC_ENABLE   0x000001a0
-#define MSR_IA32_CR_PAT        0x00000277
-#define MSR_PERF_CAPABILITIES  0x00000345
-#define MSR_TSC_AUX            0xc0000103
+#define MSR_IA32_MISC_ENABLE    0x000001a0
+#define MSR_IA32_CR_PAT         0x00000277
+#define MSR_PERF_CAPABILITIES   0x00000345
+#define MSR_TSC_AUX             0xc0000103
 /* Xen's hypercall-page MSR (CPUID leaf 0x40000002 EBX) and the range it lives in. */
 #define MSR_XEN_HYPERCALL_PAGE 0x40000000
 #define MSR_XEN_LAST           0x400001ff
@@ -55,21 +54,22 @@
 /* The PAT Xen programs and shows PV guests (XEN_MSR_PAT: WB, WT, UC-, UC, WC, WP, UC, UC). */
 #define XEN_MSR_PAT 0x0000050100070406ULL
 /* EFER bits Xen shows (EFER_KNOWN_MASK without SVME): SCE, LME, LMA, NXE, LMSLE, FFXSE. */
-#define EFER_GUEST_MASK ((1UL << 0) | (1UL << 8) | (1UL << 10) | (1UL << 11) | (1UL << 13) | (1UL << 14))
+#define EFER_GUEST_MASK                                                                            \
+    ((1UL << 0) | (1UL << 8) | (1UL << 10) | (1UL << 11) | (1UL << 13) | (1UL << 14))
 /* IA32_MISC_ENABLE as Xen shows it (guest_misc_enable()). */
-#define MISC_ENABLE_PERF_AVAIL    (1ULL << 7)
-#define MISC_ENABLE_BTS_UNAVAIL   (1ULL << 11)
-#define MISC_ENABLE_PEBS_UNAVAIL  (1ULL << 12)
-#define MISC_ENABLE_MONITOR       (1ULL << 18)
-#define MISC_ENABLE_XTPR_DISABLE  (1ULL << 23)
+#define MISC_ENABLE_PERF_AVAIL   (1ULL << 7)
+#define MISC_ENABLE_BTS_UNAVAIL  (1ULL << 11)
+#define MISC_ENABLE_PEBS_UNAVAIL (1ULL << 12)
+#define MISC_ENABLE_MONITOR      (1ULL << 18)
+#define MISC_ENABLE_XTPR_DISABLE (1ULL << 23)
 
 /* Debug registers (SDM Vol 3B §17.2): DR6 and DR7 bits that read as fixed values. */
-#define DR6_DEFAULT   0xffff0ff0UL
-#define DR6_WRITABLE  0x0000e00fUL /* B0-B3, BD, BS, BT */
-#define DR7_DEFAULT   0x00000400UL
-#define DR7_WRITABLE  0xffff23ffUL /* L0-G3, LE, GE, GD, R/W and LEN fields */
-#define DR7_ENABLES   0x000000ffUL /* L0-L3, G0-G3 */
-#define DR7_GD        0x00002000UL
+#define DR6_DEFAULT  0xffff0ff0UL
+#define DR6_WRITABLE 0x0000e00fUL /* B0-B3, BD, BS, BT */
+#define DR7_DEFAULT  0x00000400UL
+#define DR7_WRITABLE 0xffff23ffUL /* L0-G3, LE, GE, GD, R/W and LEN fields */
+#define DR7_ENABLES  0x000000ffUL /* L0-L3, G0-G3 */
+#define DR7_GD       0x00002000UL
 
 /* At most this many elements of a REP INS/OUTS per trap; the guest re-executes the rest
    (Xen stops at hypercall_preempt_check() the same way: RIP stays, RCX counts down). */
@@ -95,22 +95,38 @@ static struct priv_op_counters priv_op_counters;
 static uint64_t *gpr(struct cpu_regs *regs, unsigned int n)
 {
     switch (n & 15) {
-    case 0: return &regs->rax;
-    case 1: return &regs->rcx;
-    case 2: return &regs->rdx;
-    case 3: return &regs->rbx;
-    case 4: return &regs->rsp;
-    case 5: return &regs->rbp;
-    case 6: return &regs->rsi;
-    case 7: return &regs->rdi;
-    case 8: return &regs->r8;
-    case 9: return &regs->r9;
-    case 10: return &regs->r10;
-    case 11: return &regs->r11;
-    case 12: return &regs->r12;
-    case 13: return &regs->r13;
-    case 14: return &regs->r14;
-    default: return &regs->r15;
+    case 0:
+        return &regs->rax;
+    case 1:
+        return &regs->rcx;
+    case 2:
+        return &regs->rdx;
+    case 3:
+        return &regs->rbx;
+    case 4:
+        return &regs->rsp;
+    case 5:
+        return &regs->rbp;
+    case 6:
+        return &regs->rsi;
+    case 7:
+        return &regs->rdi;
+    case 8:
+        return &regs->r8;
+    case 9:
+        return &regs->r9;
+    case 10:
+        return &regs->r10;
+    case 11:
+        return &regs->r11;
+    case 12:
+        return &regs->r12;
+    case 13:
+        return &regs->r13;
+    case 14:
+        return &regs->r14;
+    default:
+        return &regs->r15;
     }
 }
 
@@ -178,25 +194,34 @@ static bool guest_io_okay(struct vcpu *v, unsigned int port, unsigned int bytes)
 static uint32_t hw_in(unsigned int port, unsigned int bytes)
 {
     switch (bytes) {
-    case 1: return inb((uint16_t)port);
-    case 2: return inw((uint16_t)port);
-    default: return inl((uint16_t)port);
+    case 1:
+        return inb((uint16_t)port);
+    case 2:
+        return inw((uint16_t)port);
+    default:
+        return inl((uint16_t)port);
     }
 }
 
 static void hw_out(unsigned int port, unsigned int bytes, uint32_t val)
 {
     switch (bytes) {
-    case 1: outb((uint16_t)port, (uint8_t)val); break;
-    case 2: outw((uint16_t)port, (uint16_t)val); break;
-    default: outl((uint16_t)port, val); break;
+    case 1:
+        outb((uint16_t)port, (uint8_t)val);
+        break;
+    case 2:
+        outw((uint16_t)port, (uint16_t)val);
+        break;
+    default:
+        outl((uint16_t)port, val);
+        break;
     }
 }
 
 /* PCI configuration mechanism #1 (PCI Local Bus 3.0 §3.2.2.3.2). */
-#define PCI_CF8       0xcf8
-#define PCI_CFC       0xcfc
-#define CF8_ENABLED(x) ((x) & 0x80000000u)
+#define PCI_CF8        0xcf8
+#define PCI_CFC        0xcfc
+#define CF8_ENABLED(x) ((x)&0x80000000u)
 
 /*
  * A port the domain may not use directly: PCI configuration for the hardware domain
@@ -271,8 +296,7 @@ static uint32_t guest_io_read(struct domain *d, unsigned int port, unsigned int 
     return emulated_io_read(d, port, bytes);
 }
 
-static void guest_io_write(struct domain *d, unsigned int port, unsigned int bytes,
-                           uint32_t data)
+static void guest_io_write(struct domain *d, unsigned int port, unsigned int bytes, uint32_t data)
 {
     if (admin_io_okay(iocap_domain_caps(d), port, bytes))
         hw_out(port, bytes, data);
@@ -342,8 +366,7 @@ static enum emul_rc emulate_string_io(struct cpu_regs *regs, const struct insn *
                 return EMUL_FAULT;
             guest_io_write(v->domain, port, bytes, data);
         }
-        set_reg_sized(ptr, *ptr + ((regs->rflags & RFLAGS_DF) ? -(uint64_t)bytes : bytes),
-                      asz);
+        set_reg_sized(ptr, *ptr + ((regs->rflags & RFLAGS_DF) ? -(uint64_t)bytes : bytes), asz);
         count--;
         done++;
         if (in->rep)
