@@ -16,12 +16,14 @@
  * timer, PCI configuration data (0xcfc-0xcff) and the serial port Xen's console uses; mica
  * keeps the same and, because it drives them itself, PCI CONFIG_ADDRESS and the reset
  * control register (0xcf8-0xcfb, Xen leaves 0xcf8 to dom0 except for dword accesses) and
- * QEMU's isa-debug-exit port (0xf4-0xf7), its power-off path on the test machine.
+ * QEMU's isa-debug-exit port (0xf4-0xf7), its power-off path on the test machine, and the
+ * RTC/CMOS (Xen never gives it directly either, but emulates it for dom0; mica does not).
  */
 const struct ioport_range iocap_hypervisor_ports[] = {
     {0x0020, 0x0021}, /* PIC, master */
     {0x0040, 0x0043}, /* PIT */
     {0x0061, 0x0061}, /* PIT channel 2 gate / speaker (NMI status) */
+    {0x0070, 0x0071}, /* RTC/CMOS: mica reads the wall clock there (Xen emulates it) */
     {0x00a0, 0x00a1}, /* PIC, slave */
     {0x00f4, 0x00f7}, /* QEMU isa-debug-exit (mica's exit status on the test machine) */
     {0x03f8, 0x03ff}, /* COM1, mica's console */

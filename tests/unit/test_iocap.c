@@ -193,7 +193,7 @@ START_TEST(test_hardware_domain)
 {
     struct ioport_caps c = {0};
     /* Ports Xen 4.17 gives its dom0 on this machine and mica too. */
-    static const unsigned int given[] = {0x0,   0x1f,  0x22,  0x60,  0x62,  0x70,   0x80,
+    static const unsigned int given[] = {0x0,   0x1f,  0x22,  0x60,  0x62,  0x72,   0x80,
                                          0x92,  0xf3,  0xf8,  0x1f0, 0x2f8, 0x3f7,  0x600,
                                          0x604, 0x607, 0x60c, 0xcf7, 0xd00, 0xc000, 0xffff};
 
@@ -215,6 +215,7 @@ START_TEST(test_hardware_domain)
     ck_assert(!ioport_caps_contains(&c, 0xa0, 0xa1));
     ck_assert(!ioport_caps_contains(&c, 0x20, 0x21));
     ck_assert(!ioport_caps_contains(&c, 0xcfc, 0xcff));
+    ck_assert(!ioport_caps_contains(&c, 0x70, 0x70));
     /* Every hypervisor range is a hole between two of dom0's ranges. */
     ck_assert_uint_eq(c.nr, iocap_nr_hypervisor_ports + 1);
 }
