@@ -310,7 +310,8 @@ bool ptwr_page_fault(struct vcpu *v, struct cpu_regs *regs, uint64_t cr2, uint32
     }
     /* A read-only mapping of a validated L1 table of this domain (Xen's ptwr_do_page_fault;
        its page_lock() also demands PGT_validated and a type reference). */
-    if (!guest_l1e(v, cr2, &l1e) || (l1e & (PT_PRESENT | PT_RW)) != PT_PRESENT ||
+    if ((cr2 >= PT_GUEST_VA_LOW_END && cr2 < PT_GUEST_VA_HIGH_START) || /* Xen: hypervisor's */
+        !guest_l1e(v, cr2, &l1e) || (l1e & (PT_PRESENT | PT_RW)) != PT_PRESENT ||
         !get_page(l1 = pte_mfn(l1e), d)) {
         ptwr_counters.refused[PTWR_NOT_L1]++;
         return false;

@@ -756,7 +756,16 @@ START_TEST(test_fault_conditions)
     v->guest_table = 0;
     ck_assert(!FAULT(TADDR, EC_W, &r, 0x48, 0x89, 0x07));
     v->guest_table = gt;
-    ck_assert_uint_eq(ptwr_counters.refused[PTWR_NOT_L1], 5);
+    /* The hypervisor's range and non-canonical addresses are never walked, even where the
+       guest's L4 slot looks like a read-only mapping of one of its L1s. */
+    mem[l4][256] = mem[l4][0];
+    mem[l4][300] = mem[l4][0];
+    ck_assert(!FAULT(0xffff800000000000UL + TADDR, EC_W, &r, 0x48, 0x89, 0x07));
+    ck_assert(!FAULT(0x0000800000000000UL + TADDR, EC_W, &r, 0x48, 0x89, 0x07));
+    r.rdi = 0xffff960000000000UL + TADDR; /* slot 300: an alias of slot 0, emulated */
+    ck_assert(FAULT(r.rdi, EC_W, &r, 0x48, 0x89, 0x07));
+    mem[l4][256] = mem[l4][300] = 0;
+    ck_assert_uint_eq(ptwr_counters.refused[PTWR_NOT_L1], 7);
     /* An L1 entry to a superpage-looking L2 entry: not walked. */
     mem[l2][3] = pte(data, P_RO | PT_PSE);
     ck_assert(!FAULT(VA_BASE + (1UL << 21), EC_W, &r, 0x48, 0x89, 0x07));
@@ -765,7 +774,7 @@ START_TEST(test_fault_conditions)
     mem[l1][4] = pte(data, P_RO); /* written behind the type system's back: a test shortcut */
     ck_assert(!FAULT(VA_BASE + 4 * 4096, EC_W, &r, 0x48, 0x89, 0x07));
     mem[l1][4] = 0;
-    ck_assert_uint_eq(fetches, 1);
+    ck_assert_uint_eq(fetches, 2);
     ck_assert_uint_eq(mem[l1][TSLOT], pte(data2, P_RO) | PT_USER | PT_GUEST_KERNEL);
 }
 END_TEST

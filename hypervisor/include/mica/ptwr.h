@@ -12,7 +12,8 @@
  *    emulation whether or not it enabled the assist: Xen 4.17 sends every write fault of
  *    the hardware domain to pv_ro_page_fault() for its read-only MMIO ranges, and that
  *    falls back to ptwr_do_page_fault() (seen in tests/guests/probe_ptwr.c).
- *  - The L1 entry that maps the faulting address in the current (kernel) page tables must be
+ *  - The faulting address must be a guest one (not in the hypervisor's range, canonical), and
+ *    the L1 entry that maps it in the current (kernel) page tables must be
  *    present and read-only, and map a frame the domain owns that is a validated
  *    L1 page table. Only L1 tables: a write to an L2, L3 or L4 table is not emulated, in
  *    Xen 4.17 as in mica (the guest gets the #PF).
