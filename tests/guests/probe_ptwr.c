@@ -16,6 +16,10 @@
  * the error code (its U/S bit masked: Xen clears it for guest kernel mode, mica does not
  * yet; see probe_traps) and whether CR2 and RIP point at the store, and resumes after it.
  *
+ * As a domU (mica's domu_copies=; dom0 started with "wait" lets it finish), the first store,
+ * before the assist is enabled, is a #PF: only the hardware domain has the emulation without
+ * the assist.
+ *
  * Entries are printed as their flag bits (the frame number differs between the two
  * hypervisors; whether it is the expected frame is printed as yes/no), without _PAGE_GLOBAL
  * (Xen adds it to user mappings, mica does not: docs/abi.md).
@@ -23,6 +27,8 @@
 #define PROBE_NAME "probe_ptwr"
 
 #include <string.h>
+
+#include <pvguest/cmdline.h>
 
 #include "probe.h"
 
@@ -322,6 +328,14 @@ int main(void)
     P("restore the window = %s",
       rc_str(HYPERVISOR_update_va_mapping(va, orig, UVMF_INVLPG | UVMF_LOCAL)));
     P("window's entry: frame %s, flags %#lx", frame_name(*entry), flags_of(*entry));
+
+    /* With "wait", dom0 lets the domUs (mica's domu_copies=) run the probe to its end first:
+       tests/system/t-ptwr-domu.sh. */
+    char word[8];
+    if ((start_info->flags & SIF_INITDOMAIN) && cmdline_get("wait", word, sizeof(word)) >= 0) {
+        for (int i = 0; i < 1000; i++)
+            HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
     probe_done();
     return 0;
 }
