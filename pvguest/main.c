@@ -1,7 +1,10 @@
 /*
- * mica's PV guest kernel, first version: boots from start_info, reports what
- * the hypervisor gave it, and shuts down with the reason its command line
- * asks for (`shutdown=poweroff|reboot|crash`, poweroff by default).
+ * mica's PV guest kernel: boots from start_info, installs its exception
+ * handlers and event callback, starts event dispatch, time and threads,
+ * reports what the hypervisor gave it, runs the self-test its command line
+ * names (`test=events|pagefault|gp`, see selftest.h), and shuts down with
+ * the reason its command line asks for (`shutdown=poweroff|reboot|crash`,
+ * poweroff by default; a failed self-test shuts down as crashed).
  *
  * Every line starts with "pvguest: " so tests can find them in the
  * hypervisor's console output.
@@ -14,8 +17,14 @@
 #include <arch/page.h>
 #include <pvguest/boot.h>
 #include <pvguest/cmdline.h>
+#include <pvguest/console.h>
+#include <pvguest/events.h>
 #include <pvguest/hypercall.h>
+#include <pvguest/sched.h>
 #include <pvguest/shutdown.h>
+#include <pvguest/traps.h>
+
+#include "selftest.h"
 
 static void report_version(void)
 {
@@ -81,11 +90,29 @@ static void check_newlib(void)
     free(p);
 }
 
+/*
+ * Exceptions and callbacks first, so that a fault anywhere after is
+ * reported; then event delivery and the scheduler. Silent unless something
+ * fails (the boot lines are what tests match).
+ */
+static void kernel_init(void)
+{
+    long rc = traps_init();
+
+    if (rc < 0)
+        printk("pvguest: traps_init failed: %ld\n", rc);
+    events_init();
+    rc = sched_init();
+    if (rc < 0)
+        printk("pvguest: sched_init: binding VIRQ_TIMER failed: %ld\n", rc);
+}
+
 int main(void)
 {
     char value[32];
     unsigned int reason = SHUTDOWN_poweroff;
 
+    kernel_init();
     report_version();
     printf("pvguest: cmdline \"%s\"\n", cmdline());
     report_memory();
@@ -95,7 +122,16 @@ int main(void)
         check_m2p();
     check_newlib();
 
-    if (cmdline_get("shutdown", value, sizeof(value)) >= 0 &&
+    if (cmdline_get("test", value, sizeof(value)) >= 0) {
+        int rc = selftest_run(value);
+
+        if (rc < 0)
+            printf("pvguest: unknown test \"%s\"\n", value);
+        if (rc != 0)
+            reason = SHUTDOWN_crash;
+    }
+
+    if (reason == SHUTDOWN_poweroff && cmdline_get("shutdown", value, sizeof(value)) >= 0 &&
         shutdown_reason_parse(value, &reason) < 0) {
         printf("pvguest: unknown shutdown reason \"%s\", using poweroff\n", value);
         reason = SHUTDOWN_poweroff;

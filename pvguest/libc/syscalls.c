@@ -7,7 +7,9 @@
  *
  * File descriptors 0-2 are the hypervisor console: writes go to console_io,
  * reads return end of file until the console driver exists. The heap is a
- * fixed area in .bss until the guest has its own memory management.
+ * fixed area in .bss until the guest has its own memory management. The
+ * time of day (gettimeofday, and time() through it) comes from the
+ * hypervisor's wall clock plus system time (core/time.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,11 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <pvguest/console.h>
 #include <pvguest/shutdown.h>
+#include <pvguest/time.h>
 #include <pvguest/xen.h>
 
 /* Size in bytes of the malloc arena that sbrk hands out. */
@@ -136,4 +140,22 @@ int kill(pid_t pid, int sig)
 void _exit(int status)
 {
     guest_shutdown(status == 0 ? SHUTDOWN_poweroff : SHUTDOWN_crash);
+}
+
+/**
+ * The time of day: seconds and microseconds since the Unix epoch, from
+ * shared_info's wall clock plus system time (xen.h). No time zone: *tz, if
+ * given, is zeroed (UTC). Always returns 0.
+ */
+int gettimeofday(struct timeval *tv, void *tz)
+{
+    if (tv) {
+        uint64_t now = wall_clock_ns();
+
+        tv->tv_sec = (time_t)(now / NSEC_PER_SEC);
+        tv->tv_usec = (suseconds_t)((now % NSEC_PER_SEC) / NSEC_PER_USEC);
+    }
+    if (tz)
+        *(struct timezone *)tz = (struct timezone){0, 0};
+    return 0;
 }

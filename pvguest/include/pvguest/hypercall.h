@@ -53,4 +53,40 @@ static inline long HYPERVISOR_vm_assist(unsigned int cmd, unsigned int type)
     return hypercall2(__HYPERVISOR_vm_assist, cmd, type);
 }
 
+/** Event-channel operations (event_channel.h, EVTCHNOP_*) on the struct `arg` points at. */
+static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
+{
+    return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd, (unsigned long)arg);
+}
+
+/** Per-vCPU operations (vcpu.h, VCPUOP_*), e.g. the singleshot and periodic timers. */
+static inline long HYPERVISOR_vcpu_op(int cmd, unsigned int vcpu, void *arg)
+{
+    return hypercall3(__HYPERVISOR_vcpu_op, (unsigned long)cmd, vcpu, (unsigned long)arg);
+}
+
+/**
+ * Raise VIRQ_TIMER once system time reaches `timeout` (ns since boot); 0
+ * cancels the timer (xen.h, __HYPERVISOR_set_timer_op).
+ */
+static inline long HYPERVISOR_set_timer_op(uint64_t timeout)
+{
+    return hypercall1(__HYPERVISOR_set_timer_op, timeout);
+}
+
+/** Register or unregister a callback (callback.h, CALLBACKOP_*). */
+static inline long HYPERVISOR_callback_op(int cmd, const void *arg)
+{
+    return hypercall2(__HYPERVISOR_callback_op, (unsigned long)cmd, (unsigned long)arg);
+}
+
+/**
+ * Install the virtual IDT: an array of trap_info ended by an entry with
+ * address 0 (arch-x86/xen.h, HYPERVISOR_set_trap_table).
+ */
+static inline long HYPERVISOR_set_trap_table(const struct trap_info *traps)
+{
+    return hypercall1(__HYPERVISOR_set_trap_table, (unsigned long)traps);
+}
+
 #endif /* PVGUEST_HYPERCALL_H */

@@ -19,5 +19,8 @@
 #include <xen/version.h>
 #include <xen/memory.h>
 #include <xen/features.h>
+#include <xen/event_channel.h>
+#include <xen/vcpu.h>
+#include <xen/callback.h>
 
 #endif /* PVGUEST_XEN_H */
