@@ -10,6 +10,7 @@
 #include <mica/page_types.h>
 #include <mica/panic.h>
 #include <mica/printf.h>
+#include <mica/ptwr.h>
 #include <mica/string.h>
 #include <mica/time.h>
 #include <xen/sched.h>
@@ -97,6 +98,10 @@ static void print_hypercall_counts(const struct domain *d)
     if (n || d->hypercall_count_other)
         printk_debug("mica: d%u hypercalls (nr:count):%s other:%lu\n", d->domain_id, line,
                      d->hypercall_count_other);
+    /* The writable page-table assist's counters are machine-wide. */
+    char ptwr[256];
+    ptwr_format_counters(ptwr, sizeof(ptwr));
+    printk_debug("mica: ptwr (all domains): %s\n", ptwr);
 }
 
 void domain_shutdown(struct domain *d, unsigned int reason)

@@ -3,9 +3,11 @@
 #include <mica/errno.h>
 #include <mica/event.h>
 #include <mica/hypercall.h>
+#include <mica/iocap.h>
 
 static const hypercall_fn_t hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_set_timer_op] = do_set_timer_op,
+    [__HYPERVISOR_physdev_op] = do_physdev_op,
     [__HYPERVISOR_vcpu_op] = do_vcpu_op,
     [__HYPERVISOR_set_trap_table] = do_set_trap_table,
     [__HYPERVISOR_stack_switch] = do_stack_switch,

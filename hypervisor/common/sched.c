@@ -7,6 +7,7 @@
 #include <arch/platform.h>
 #include <arch/time.h>
 #include <mica/console.h>
+#include <mica/event.h>
 #include <mica/time.h>
 #include <mica/timer.h>
 #include <mica/domain.h>

@@ -5,6 +5,7 @@
 #include <arch/time.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/event.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/time.h>
@@ -158,13 +159,3 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg, unsi
     }
 }
 
-/* Stand-ins until event_channel.c provides the real ones (no ports: nothing to raise). */
-__attribute__((weak)) int send_guest_virq(struct vcpu *v, unsigned int virq)
-{
-    return 0;
-}
-
-__attribute__((weak)) int evtchn_port_poll(struct domain *d, unsigned int port)
-{
-    return -EINVAL;
-}

@@ -9,11 +9,12 @@
 
 /* 4gb_segments(_notify) and pae_extended_cr3 only matter to 32-bit guests; m2p_strict is
    recorded for the page-table work; writable_pagetables turns on the emulation of stores to
-   the guest's read-only L1 tables (ptwr.c, <mica/ptwr.h>). */
+   the guest's read-only L1 tables (ptwr.c, <mica/ptwr.h>); architectural_iopl makes the
+   virtual IOPL follow RFLAGS.IOPL of the iret hypercall (emul_priv_op.c, pv_traps.c). */
 #define MICA_VMASST_VALID                                                                          \
     ((1UL << VMASST_TYPE_4gb_segments) | (1UL << VMASST_TYPE_4gb_segments_notify) |                \
      (1UL << VMASST_TYPE_writable_pagetables) | (1UL << VMASST_TYPE_pae_extended_cr3) |            \
-     (1UL << VMASST_TYPE_m2p_strict))
+     (1UL << VMASST_TYPE_architectural_iopl) | (1UL << VMASST_TYPE_m2p_strict))
 
 long do_vm_assist(unsigned long cmd, unsigned long type, unsigned long a3, unsigned long a4,
                   unsigned long a5)

@@ -61,7 +61,15 @@ trap_common:
     pop     %rsi
     pop     %rdi
     add     $16, %rsp           /* vector, error code */
+.Ltrap_iret:
     iretq
+
+/* The same for the return from an exception or interrupt taken in a guest. Only frames
+   with RPL 3 can fault here (the hypervisor's own are always valid). */
+trap_iret_fault:
+    and     $~0xf, %rsp
+    call    guest_iret_faulted
+    ud2
 
 /*
  * SYSCALL from ring 3 (SDM Vol 2B SYSCALL): rcx = guest rip, r11 = guest rflags, rsp still
@@ -135,8 +143,27 @@ return_to_guest:
     pop     %rsi
     pop     %rdi
     add     $16, %rsp
+.Lguest_iret:
     iretq
     .size   return_to_guest, . - return_to_guest
+
+/*
+ * An IRETQ to a guest that faults (#GP/#NP/#SS: a CS or SS the guest left in its frame,
+ * e.g. through the iret hypercall, that does not load) comes here through the exception
+ * table, with %rsp still at the guest's frame: the guest's fault, so its domain crashes.
+ */
+    .type   guest_iret_fault, @function
+guest_iret_fault:
+    and     $~0xf, %rsp
+    call    guest_iret_faulted
+    ud2
+    .size   guest_iret_fault, . - guest_iret_fault
+
+    .section .ex_table, "a"
+    .balign 8
+    .quad   .Lguest_iret, guest_iret_fault
+    .quad   .Ltrap_iret, trap_iret_fault
+    .previous
 
     .section .bss
     .balign 8

@@ -213,6 +213,16 @@ void deliver_guest_syscall(struct cpu_regs *regs)
     deliver(regs, &tb, "system call from guest user mode");
 }
 
+void guest_iret_faulted(void);
+void guest_iret_faulted(void)
+{
+    const struct cpu_regs *regs = guest_cpu_regs();
+
+    domain_crash(current->domain, "returning to rip %#lx faulted: cs %#lx or ss %#lx does not "
+                                  "load",
+                 regs->rip, regs->cs, regs->ss);
+}
+
 /* ---- Hypercalls ---- */
 
 long do_set_trap_table(unsigned long traps, unsigned long a2, unsigned long a3, unsigned long a4,
@@ -368,6 +378,9 @@ long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long
     if ((ic.cs & 3) == 3 && v->kernel_mode && !toggle_guest_mode(v))
         domain_crash(v->domain, "iret hypercall to user mode (cs %#lx) with no user page tables",
                      ic.cs);
+    /* Xen: with the architectural_iopl assist, the virtual IOPL follows the frame's. */
+    if (v->domain->vm_assist & (1UL << VMASST_TYPE_architectural_iopl))
+        v->iopl = (unsigned int)((ic.rflags & RFLAGS_IOPL) >> 12);
     regs->rip = ic.rip;
     regs->cs = ic.cs | 3;
     regs->rflags = (ic.rflags & ~(RFLAGS_IOPL | RFLAGS_VM)) | RFLAGS_IF;

@@ -10,7 +10,8 @@
  *  - in it, each 4 KiB-aligned: the kernel, the module (initrd), the p2m list (nr_pages
  *    unsigned longs), the start_info page, the bootstrap page tables, a one-page boot stack;
  *  - the mapping ends on a 4 MiB boundary at least 512 KiB after the stack;
- *  - page-table frames are mapped read-only, everything else read-write, all with USER set
+ *  - page-table frames are mapped read-only, everything else read-write; leaves are written
+ *    without USER and become USER plus the guest-kernel marker when the tables are validated
  *    (64-bit PV kernels run in ring 3);
  *  - RIP = entry, RSP = top of the boot stack, RSI = virtual address of start_info.
  *
@@ -42,7 +43,9 @@
 #define PV_PTE_ADDR     0x000ffffffffff000ULL /* machine address bits of an entry */
 
 /* Flags of the initial tables: leaves (L1 entries), and L2-L4 entries. */
-#define PV_L1_PROT    (PV_PTE_PRESENT | PV_PTE_RW | PV_PTE_USER | PV_PTE_ACCESSED | PV_PTE_DIRTY)
+/* Leaves are written without _USER, as Xen's dom0 builder does: validating the tables
+   (pinning the L4) then adjusts them to _USER plus the guest-kernel marker (mm.c). */
+#define PV_L1_PROT    (PV_PTE_PRESENT | PV_PTE_RW | PV_PTE_ACCESSED | PV_PTE_DIRTY)
 #define PV_L1_PROT_RO (PV_L1_PROT & ~PV_PTE_RW) /* for the page-table frames themselves */
 #define PV_TABLE_PROT (PV_PTE_PRESENT | PV_PTE_RW | PV_PTE_USER | PV_PTE_ACCESSED)
 

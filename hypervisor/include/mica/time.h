@@ -31,12 +31,4 @@ void vcpu_timers_stop(struct vcpu *v);
  */
 void update_vcpu_system_time(struct vcpu *v);
 
-/*
- * From event_channel.c (being written): raise VIRQ @virq on @v; whether @port of @d is
- * pending for SCHEDOP_poll (1), not (0), or not a valid port (-EINVAL). time.c has weak
- * stand-ins until event channels land.
- */
-int send_guest_virq(struct vcpu *v, unsigned int virq);
-int evtchn_port_poll(struct domain *d, unsigned int port);
-
 #endif /* MICA_TIME_H */
