@@ -48,6 +48,11 @@ void cpu_guest_init(void)
        The hypervisor itself never uses the FPU. */
     write_cr0((read_cr0() | (1UL << 1)) & ~((1UL << 2) | X86_CR0_TS));
     write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+    /* As on Xen: CR0.NE (native x87 error reporting) and CR0.AM (alignment checks where
+       RFLAGS.AC asks for them), CR4.MCE (machine checks reach the #MC handler). Guests read
+       these through the emulated mov from CR0/CR4. */
+    write_cr0(read_cr0() | (1UL << 5) | (1UL << 18));
+    write_cr4(read_cr4() | (1UL << 6));
 }
 
 void arch_fill_hypercall_page(void *page)
