@@ -53,6 +53,11 @@ void cpu_guest_init(void)
        these through the emulated mov from CR0/CR4. */
     write_cr0(read_cr0() | (1UL << 5) | (1UL << 18));
     write_cr4(read_cr4() | (1UL << 6));
+
+    /* The PAT layout xen.h documents for PV guests (WB, WT, UC-, UC, WC, WP, -, -): a guest's
+       PAT/PCD/PWT bits select the same cache types as on Xen. The hypervisor's own uncached
+       mappings (PCD|PWT: PAT3) stay UC. */
+    wrmsr(MSR_PAT, XEN_PV_PAT);
 }
 
 void arch_fill_hypercall_page(void *page)

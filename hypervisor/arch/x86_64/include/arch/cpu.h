@@ -22,6 +22,9 @@
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_APIC_BASE 0x1b
+#define MSR_PAT 0x277
+/* PAT0..7 = WB, WT, UC-, UC, WC, WP, UC, UC: the layout xen.h documents (Xen's XEN_MSR_PAT). */
+#define XEN_PV_PAT 0x0000050100070406ULL
 #define EFER_SCE (1UL << 0)
 #define EFER_NXE (1UL << 11)
 
