@@ -8,9 +8,9 @@
 
 /**
  * Run self-test `name`: "events" (event channels, timers, threads, time of
- * day), "pagefault" or "gp" (a deliberate fault: the exception handler
- * reports it and crashes the domain, so these do not return). Returns 0 if
- * the test passed, 1 if it failed, -1 for an unknown name.
+ * day), "block" (one SCHEDOP_block woken by a timer), "pagefault" or "gp" (a deliberate fault: the
+ * exception handler reports it and crashes the domain, so these do not return). Returns 0 if the
+ * test passed, 1 if it failed, -1 for an unknown name.
  */
 int selftest_run(const char *name);
 

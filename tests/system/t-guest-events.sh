@@ -1,7 +1,7 @@
 #!/bin/bash
-# The guest kernel's events, timers and threads (pvguest test=events), as dom0
-# on Debian's Xen 4.17 and on mica: VIRQ_TIMER bound and the periodic timer
-# stopped; two threads sleeping 3 x 10 ms each on singleshot deadlines with
+# The guest kernel's events, timers and threads (pvguest test=block, then
+# test=events), as dom0 on Debian's Xen 4.17 and on mica: VIRQ_TIMER bound
+# and the periodic timer stopped; two threads sleeping 3 x 10 ms each on singleshot deadlines with
 # the vCPU blocked in SCHEDOP_block meanwhile; an alloc_unbound +
 # bind_interdomain(self) loop with one port masked (the event stays pending,
 # no handler, the waiting thread sleeps on), then unmasked (the handler runs
@@ -54,6 +54,18 @@ shape() {
     sed -n '/pvguest: test events: start/,/pvguest: test events: /p' "$1" |
         sed -E 's/^\(d[0-9]+\) //; s/0x[0-9a-f]+/N/g; s/[0-9]+/N/g' | sort
 }
+
+# The smallest case first: one SCHEDOP_block woken by a 5 ms singleshot
+# timer keeps the callee-saved registers and returns 0 after the upcall.
+for hv in xen mica; do
+    opt=()
+    [ "$hv" = xen ] && opt=(--xen)
+    RUN=$hv-block run_mica "${opt[@]}" --timeout 30 "$guest test=block"
+    expect_status 0
+    expect_regex 'pvguest: test block: singleshot timer in 5 ms -> 0, then SCHEDOP_block$'
+    expect_regex 'pvguest: test block: SCHEDOP_block -> 0 after [0-9]+\.[0-9]{3} ms, VIRQ_TIMER events \+1, callee-saved registers kept \(ok\)$'
+    expect_line 'pvguest: test block: passed'
+done
 
 declare -A logs
 for hv in xen mica; do
