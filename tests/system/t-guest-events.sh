@@ -1,12 +1,12 @@
 #!/bin/bash
 # The guest kernel's events, timers and threads (pvguest test=block, then
 # test=events), as dom0 on Debian's Xen 4.17 and on mica: VIRQ_TIMER bound
-# and the periodic timer stopped; two threads sleeping 3 x 10 ms each on singleshot deadlines with
-# the vCPU blocked in SCHEDOP_block meanwhile; an alloc_unbound +
-# bind_interdomain(self) loop with one port masked (the event stays pending,
-# no handler, the waiting thread sleeps on), then unmasked (the handler runs
-# at once and wakes the thread); close; the time of day. Each check line of
-# the guest ends in "(ok)" or "(FAILED)".
+# and the periodic timer stopped; two threads sleeping 3 x 10 ms each on
+# singleshot deadlines with the vCPU blocked in SCHEDOP_block meanwhile; an
+# alloc_unbound + bind_interdomain(self) loop with one port masked (the
+# event stays pending, no handler, the waiting thread sleeps on), then
+# unmasked (the handler runs at once and wakes the thread); close; the time
+# of day. Each check line of the guest ends in "(ok)" or "(FAILED)".
 #
 # Both systems must print the same lines once values (numbers) are blanked;
 # thread lines may interleave differently, so the comparison sorts them.
