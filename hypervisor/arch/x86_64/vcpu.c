@@ -205,7 +205,8 @@ void context_switch(struct vcpu *next)
         deliver_pending_events(guest_cpu_regs());
         return_to_guest();
     }
-    if (prev && vcpu_runnable(prev))
+    /* A blocked vCPU is not runnable but must be saved all the same: it resumes from here. */
+    if (prev && prev->domain->state == DOMAIN_RUNNING)
         save_vcpu(prev);
     uint16_t sels[4];
     current = next;
@@ -242,7 +243,7 @@ bool toggle_guest_mode(struct vcpu *v)
 
 void idle_enter(void)
 {
-    if (current && vcpu_runnable(current))
+    if (current && current->domain->state == DOMAIN_RUNNING)
         save_vcpu(current);
     current = NULL;
     /* A dead domain's page tables may be freed: run on the hypervisor's own. */
