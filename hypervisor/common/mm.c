@@ -214,6 +214,44 @@ static void put_page_from_l1e(uint64_t e)
         put_page(mfn);
 }
 
+/*
+ * A read-only L2-L4 entry of table @table pointing at a table of the SAME level @level (Xen's
+ * get_lN_linear_pagetable, XSA-240). An entry pointing at its own table takes nothing. One
+ * pointing at another table of @d takes a general and a type reference on it, without
+ * validating: the target must already be a validated level-@level table. Neither table may
+ * be on the other side of a linear relation already (linear_pt_count in <mica/mm.h>): a
+ * table with linear entries is never a linear target, so no chain of linear references can
+ * form a loop that would keep tables alive forever. Returns 0 or -EINVAL (as Xen: the
+ * caller's -EINVAL stands).
+ */
+static int get_linear_pagetable(uint64_t e, unsigned int level, mfn_t table, struct domain *d)
+{
+    mfn_t mfn = pte_mfn(e);
+    struct page_info *pg, *ptpg;
+    uint32_t x;
+
+    if (e & PT_RW)
+        return -EINVAL; /* a writable one would let the guest write its own entries */
+    if (mfn == table)
+        return 0;
+    ptpg = mfn_to_page(table);
+    if (ptpg->owner != d->domain_id || !get_page(mfn, d))
+        return -EINVAL;
+    pg = mfn_to_page(mfn);
+    x = pg->type_info;
+    if (ptpg->linear_pt_count < 0 || ptpg->linear_pt_count == INT16_MAX ||
+        pg->linear_pt_count > 0 || pg->linear_pt_count == INT16_MIN ||
+        (x & PGT_count_mask) == PGT_count_mask ||
+        (x & (PGT_type_mask | PGT_validated)) != (pgt_level_type(level) | PGT_validated)) {
+        put_page(mfn);
+        return -EINVAL;
+    }
+    ptpg->linear_pt_count++;
+    pg->linear_pt_count--;
+    pg->type_info = x + 1;
+    return 0;
+}
+
 /* get_page_from_pte() with the owner @pg_dom of the frame an L1 entry maps. */
 static int get_page_from_pte_as(uint64_t *e, unsigned int level, mfn_t table, struct domain *d,
                                 struct domain *pg_dom)
@@ -229,12 +267,9 @@ static int get_page_from_pte_as(uint64_t *e, unsigned int level, mfn_t table, st
         if (*e & PT_BASE_DISALLOW)
             return -EINVAL;
         rc = get_page_and_type(mfn, d, pgt_level_type(level - 1));
-        /*
-         * A read-only entry pointing at its own table is a linear (recursive) mapping:
-         * allowed without references (Xen's get_lN_linear_pagetable, same-table case).
-         */
-        if (rc == -EINVAL && mfn == table && !(*e & PT_RW))
-            rc = 0;
+        /* Not a table of the level below: maybe a read-only linear entry (Xen's order). */
+        if (rc == -EINVAL)
+            rc = get_linear_pagetable(*e, level, table, d);
     }
     if (rc == 0)
         mm_counters.entries_validated++;
@@ -253,10 +288,18 @@ void put_page_from_pte(uint64_t e, unsigned int level, mfn_t table, struct domai
     (void)d;
     if (!(e & PT_PRESENT))
         return;
-    if (level == 1)
+    if (level == 1) {
         put_page_from_l1e(e);
-    else if (mfn != table) /* a linear entry holds nothing */
+    } else if (mfn != table) { /* an entry pointing at its own table holds nothing */
+        struct page_info *pg = mfn_to_page(mfn);
+
+        /* A target of the table's own level: a linear entry (Xen's _put_page_type). */
+        if (pt_level_of(pg->type_info) == level) {
+            pg->linear_pt_count++;
+            mfn_to_page(table)->linear_pt_count--;
+        }
         put_page_and_type(mfn);
+    }
 }
 
 /* Drop the references of entries [0, end) of a level-@level table (skipping slots 256-271). */
@@ -354,7 +397,11 @@ int get_page_type(mfn_t mfn, uint32_t type)
         return 0;
     }
 
-    /* The count is 1 and PGT_validated clear while the contents are checked. */
+    /*
+     * The count is 1 and PGT_validated clear while the contents are checked. The linear
+     * count shares its bytes with the allocator's links: start it afresh (as Xen).
+     */
+    pg->linear_pt_count = 0;
     d = domain_lookup(pg->owner);
     rc = d ? validate_table(mfn, level, d) : -EINVAL;
     if (rc) {

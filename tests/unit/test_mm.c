@@ -584,16 +584,142 @@ START_TEST(test_linear_entries)
     mem[l4][510] = pte(l4, TBL);
     expect_pin_fails(l4, 4, -EINVAL);
 
-    /* Read-only entry to another validated L4: Xen allows it; mica does not. */
+    /* Read-only entry to another validated L4 (Xen's same-level linear entry): allowed. */
     ck_assert_int_eq(pin_page_table(d1, other, 4), 0);
     mem[l4][510] = pte(other, PT_PRESENT | PT_USER);
+    ck_assert_int_eq(pin_page_table(d1, l4, 4), 0);
+    ck_assert_uint_eq(refs(other), 3); /* allocation, pin, the linear entry */
+    ck_assert_uint_eq(trefs(other), 2);
+    ck_assert_int_eq(frames[l4].linear_pt_count, 1);
+    ck_assert_int_eq(frames[other].linear_pt_count, -1);
+    /* Unpinning the target leaves it validated: the linear entry holds a type reference. */
+    ck_assert_int_eq(unpin_page_table(d1, other), 0);
+    ck_assert(validated(other));
+    ck_assert_uint_eq(trefs(other), 1);
+    /* Unpinning the table with the entry drops the last one: both demoted, counts 0. */
+    ck_assert_int_eq(unpin_page_table(d1, l4), 0);
+    ck_assert(!validated(other) && !validated(l4));
+    ck_assert_uint_eq(refs(other), 1);
+    ck_assert_uint_eq(refs(l4), 1);
+    ck_assert_int_eq(frames[l4].linear_pt_count, 0);
+    ck_assert_int_eq(frames[other].linear_pt_count, 0);
+
+    /* A target that is not (yet) a validated L4 is refused: linear entries never validate. */
     expect_pin_fails(l4, 4, -EINVAL);
+    ck_assert_uint_eq(refs(other), 1);
 
     /* The same rule at L2. */
     mem[l2][3] = pte(l2, PT_PRESENT | PT_USER);
     ck_assert_int_eq(pin_page_table(d1, l2, 2), 0);
     ck_assert_uint_eq(refs(l2), 2);
     ck_assert_int_eq(unpin_page_table(d1, l2), 0);
+}
+END_TEST
+
+START_TEST(test_linear_entries_cross_table)
+{
+    struct domain *d1 = &dom[1], *d2 = &dom[2];
+    mfn_t a = new_frame(d1), b = new_frame(d1), c = new_frame(d1), l3 = new_frame(d1);
+    mfn_t l3b = new_frame(d1), foreign = new_frame(d2);
+
+    ck_assert_int_eq(pin_page_table(d1, a, 4), 0);
+    ck_assert_int_eq(pin_page_table(d1, b, 4), 0);
+    ck_assert_int_eq(pin_page_table(d1, c, 4), 0);
+
+    /* Writable: refused, whatever the target. */
+    ck_assert_int_eq(mod_pt_entry(d1, a, 5, pte(b, TBL)), -EINVAL);
+    /* Another domain's L4: refused. */
+    mem[foreign][0] = 0;
+    ck_assert_int_eq(mod_pt_entry(d1, a, 5, pte(foreign, PT_PRESENT)), -EINVAL);
+
+    /* a -> b read-only: a now has a linear entry, b is a linear target. */
+    ck_assert_int_eq(mod_pt_entry(d1, a, 5, pte(b, PT_PRESENT)), 0);
+    ck_assert_uint_eq(mem[a][5], pte(b, PT_PRESENT | PT_USER | PT_ACCESSED));
+    ck_assert_int_eq(frames[a].linear_pt_count, 1);
+    ck_assert_int_eq(frames[b].linear_pt_count, -1);
+    ck_assert_uint_eq(trefs(b), 2);
+    /* More entries from a, and c -> b: counts add up. */
+    ck_assert_int_eq(mod_pt_entry(d1, a, 6, pte(c, PT_PRESENT)), 0);
+    ck_assert_int_eq(mod_pt_entry(d1, c, 7, pte(b, PT_PRESENT)), -EINVAL); /* c is a target */
+    ck_assert_int_eq(frames[a].linear_pt_count, 2);
+    ck_assert_int_eq(frames[c].linear_pt_count, -1);
+
+    /* XSA-240: a target may not get linear entries, a table with them may not be a target. */
+    ck_assert_int_eq(mod_pt_entry(d1, b, 8, pte(c, PT_PRESENT)), -EINVAL);
+    ck_assert_int_eq(mod_pt_entry(d1, b, 8, pte(a, PT_PRESENT)), -EINVAL); /* a loop */
+    ck_assert_int_eq(mod_pt_entry(d1, c, 8, pte(a, PT_PRESENT)), -EINVAL);
+    ck_assert_uint_eq(mem[b][8], 0);
+    ck_assert_uint_eq(trefs(a), 1);
+    /* An entry pointing at its own table is always fine, also in a linear target. */
+    ck_assert_int_eq(mod_pt_entry(d1, b, 9, pte(b, PT_PRESENT)), 0);
+    ck_assert_int_eq(frames[b].linear_pt_count, -1);
+
+    /* The fast path (flags only) keeps counts; RO -> RW goes through the checks. */
+    ck_assert_int_eq(mod_pt_entry(d1, a, 5, pte(b, PT_PRESENT | PT_NX)), 0);
+    ck_assert_int_eq(frames[a].linear_pt_count, 2);
+    ck_assert_int_eq(mod_pt_entry(d1, a, 5, pte(b, PT_PRESENT | PT_RW)), -EINVAL);
+    ck_assert_uint_eq(trefs(b), 2);
+
+    /* Removing the entries gives everything back. */
+    ck_assert_int_eq(mod_pt_entry(d1, a, 5, 0), 0);
+    ck_assert_int_eq(frames[b].linear_pt_count, 0);
+    ck_assert_int_eq(frames[a].linear_pt_count, 1);
+    ck_assert_uint_eq(trefs(b), 1);
+    /* b has no linear role left: it may point at c, a target of a as well. */
+    ck_assert_int_eq(mod_pt_entry(d1, b, 8, pte(c, PT_PRESENT)), 0);
+    ck_assert_int_eq(frames[c].linear_pt_count, -2);
+    ck_assert_int_eq(mod_pt_entry(d1, b, 8, 0), 0);
+    ck_assert_int_eq(mod_pt_entry(d1, a, 6, 0), 0);
+    ck_assert_int_eq(frames[a].linear_pt_count, 0);
+    ck_assert_int_eq(frames[b].linear_pt_count, 0);
+    ck_assert_int_eq(frames[c].linear_pt_count, 0);
+    /* With all roles gone, the reverse direction works. */
+    ck_assert_int_eq(mod_pt_entry(d1, b, 8, pte(a, PT_PRESENT)), 0);
+    ck_assert_int_eq(frames[b].linear_pt_count, 1);
+    ck_assert_int_eq(frames[a].linear_pt_count, -1);
+
+    /* At L3: an L3 pointing read-only at another validated L3. */
+    ck_assert_int_eq(pin_page_table(d1, l3b, 3), 0);
+    mem[l3][1] = pte(l3b, PT_PRESENT);
+    ck_assert_int_eq(pin_page_table(d1, l3, 3), 0);
+    ck_assert_int_eq(frames[l3].linear_pt_count, 1);
+    ck_assert_int_eq(frames[l3b].linear_pt_count, -1);
+    ck_assert_uint_eq(trefs(l3b), 2);
+
+    /* Validation failing after a linear entry rolls the counts back. */
+    mfn_t l3c = new_frame(d1);
+    mem[l3c][1] = pte(l3b, PT_PRESENT);
+    mem[l3c][2] = pte(foreign, TBL);
+    expect_pin_fails(l3c, 3, -EINVAL);
+    ck_assert_int_eq(frames[l3b].linear_pt_count, -1);
+    ck_assert_uint_eq(trefs(l3b), 2);
+    ck_assert_uint_eq(refs(l3b), 3);
+
+    /* Teardown: every count back to zero, every frame freed. */
+    ck_assert_uint_eq(domain_relinquish_memory(d1), 0);
+    mfn_t all[] = {a, b, c, l3, l3b, l3c};
+    for (unsigned int i = 0; i < ARRAY_SIZE(all); i++) {
+        ck_assert_msg(freed[all[i]], "mfn %lu not freed", all[i]);
+        ck_assert_uint_eq(frames[all[i]].count_info, 0);
+        ck_assert_uint_eq(frames[all[i]].type_info, 0);
+    }
+}
+END_TEST
+
+START_TEST(test_linear_count_overlays_free_links)
+{
+    /* The count lives in the allocator's links: validation starts it from 0. */
+    struct domain *d1 = &dom[1];
+    mfn_t a = new_frame(d1), b = new_frame(d1);
+
+    frames[a].next = frames[a].prev = PAGE_LIST_NULL; /* as the allocator leaves them */
+    frames[b].next = frames[b].prev = PAGE_LIST_NULL;
+    ck_assert_int_eq(pin_page_table(d1, b, 4), 0);
+    mem[a][3] = pte(b, PT_PRESENT);
+    ck_assert_int_eq(pin_page_table(d1, a, 4), 0);
+    ck_assert_int_eq(frames[a].linear_pt_count, 1);
+    ck_assert_int_eq(frames[b].linear_pt_count, -1);
+    ck_assert_uint_eq(sizeof(struct page_info), 24);
 }
 END_TEST
 
@@ -1156,6 +1282,8 @@ static Suite *mm_suite(void)
     tcase_add_test(tc, test_shared_xen_page);
     tcase_add_test(tc, test_upper_level_flags_and_targets);
     tcase_add_test(tc, test_linear_entries);
+    tcase_add_test(tc, test_linear_entries_cross_table);
+    tcase_add_test(tc, test_linear_count_overlays_free_links);
     tcase_add_test(tc, test_l4_hypervisor_slots);
     tcase_add_test(tc, test_four_level_tree_pinned);
     tcase_add_test(tc, test_guest_table_switch);

@@ -49,12 +49,29 @@ struct page_info {
     /* Block order (log2 of frames) when this frame heads an allocator block. */
     uint8_t order;
     uint8_t pad; /* must be zero */
-    /*
-     * Free-list links, as MFNs (PAGE_LIST_NULL at either end), valid only
-     * while PGC_free_head is set. 32-bit MFNs cover 16 TiB of RAM.
-     */
-    uint32_t next;
-    uint32_t prev;
+    union {
+        /*
+         * Free-list links, as MFNs (PAGE_LIST_NULL at either end), valid only
+         * while PGC_free_head is set. 32-bit MFNs cover 16 TiB of RAM.
+         */
+        struct {
+            uint32_t next;
+            uint32_t prev;
+        };
+        /*
+         * While the frame is allocated and a validated L2-L4 table (mm.c; Xen's
+         * u.inuse linear_pt_count in asm-x86/mm.h, XSA-240): a positive value counts
+         * the table's read-only entries that point at OTHER tables of its own level
+         * (linear entries), a negative one the tables of its level that point at it
+         * so. A table never has both. Reset to 0 whenever a table is validated, since
+         * the allocator leaves its links here.
+         */
+        struct {
+            int16_t linear_pt_count;
+            uint16_t linear_pad;  /* unused */
+            uint32_t linear_pad2; /* unused */
+        };
+    };
 };
 
 _Static_assert(sizeof(struct page_info) == 24, "struct page_info should stay small");
