@@ -157,6 +157,26 @@ check() {
 }
 
 # finish — print the verdict (and the log's tail on failure); exit 0 or 1.
+# A fidelity probe: run tests/guests/NAME.elf as dom0 on Xen 4.17 and on mica (each must
+# end with "probe: done" and a clean power-off) and compare the answers with
+# compare-probe.sh, allowing only tests/guests/NAME.diff-ok. Extra arguments go to both runs.
+compare_probe() {
+    local probe=$1 xen_log mica_log
+    shift
+    local elf=$BUILD/tests/guests/$probe.elf
+    check "$elf exists (make guest)" test -f "$elf"
+    RUN=xen run_mica --xen --timeout 60 "$@" "$elf"
+    expect_status 0
+    expect_line 'probe: done'
+    xen_log=$LOG
+    RUN=mica run_mica --timeout 60 "$@" "$elf"
+    expect_status 0
+    expect_line 'probe: done'
+    mica_log=$LOG
+    check "$probe: same answers on Xen 4.17 and mica (compare-probe.sh)" \
+        tests/system/compare-probe.sh "$probe" "$xen_log" "$mica_log"
+}
+
 finish() {
     if [ "$CHECKS" -eq 0 ]; then
         _fail "the test checked nothing"
