@@ -6,6 +6,44 @@
     .section .text, "ax"
     .code64
 
+/* The general registers of struct cpu_regs (arch/regs.h), r15 at the lowest address. */
+.macro SAVE_GPRS
+    push    %rdi
+    push    %rsi
+    push    %rdx
+    push    %rcx
+    push    %rax
+    push    %r8
+    push    %r9
+    push    %r10
+    push    %r11
+    push    %rbx
+    push    %rbp
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+.endm
+
+.macro RESTORE_GPRS
+    pop     %r15
+    pop     %r14
+    pop     %r13
+    pop     %r12
+    pop     %rbp
+    pop     %rbx
+    pop     %r11
+    pop     %r10
+    pop     %r9
+    pop     %r8
+    pop     %rax
+    pop     %rcx
+    pop     %rdx
+    pop     %rsi
+    pop     %rdi
+.endm
+
+
     .balign 16
     .globl  idt_stubs
 idt_stubs:
@@ -23,21 +61,7 @@ idt_stubs:
 
 trap_common:
     cld
-    push    %rdi
-    push    %rsi
-    push    %rdx
-    push    %rcx
-    push    %rax
-    push    %r8
-    push    %r9
-    push    %r10
-    push    %r11
-    push    %rbx
-    push    %rbp
-    push    %r12
-    push    %r13
-    push    %r14
-    push    %r15
+    SAVE_GPRS
     mov     %rsp, %rdi
     /* A frame record so backtraces run through the trap into the interrupted code. */
     push    0x88(%rsp)          /* the interrupted rip (offset of rip in cpu_regs) */
@@ -45,21 +69,7 @@ trap_common:
     mov     %rsp, %rbp
     call    do_trap
     add     $16, %rsp
-    pop     %r15
-    pop     %r14
-    pop     %r13
-    pop     %r12
-    pop     %rbp
-    pop     %rbx
-    pop     %r11
-    pop     %r10
-    pop     %r9
-    pop     %r8
-    pop     %rax
-    pop     %rcx
-    pop     %rdx
-    pop     %rsi
-    pop     %rdi
+    RESTORE_GPRS
     add     $16, %rsp           /* vector, error code */
 .Ltrap_iret:
     iretq
@@ -92,21 +102,7 @@ trap_iret_fault:
     pushq   $0                              /* error code */
     pushq   $\vector
     cld
-    push    %rdi
-    push    %rsi
-    push    %rdx
-    push    %rcx
-    push    %rax
-    push    %r8
-    push    %r9
-    push    %r10
-    push    %r11
-    push    %rbx
-    push    %rbp
-    push    %r12
-    push    %r13
-    push    %r14
-    push    %r15
+    SAVE_GPRS
     mov     %rsp, %rdi
     xor     %ebp, %ebp                      /* backtraces end here */
     call    do_syscall
@@ -127,21 +123,7 @@ trap_iret_fault:
 return_to_guest:
     lea     cpu0_stack_top(%rip), %rsp
     sub     $0xb0, %rsp                     /* sizeof(struct cpu_regs) */
-    pop     %r15
-    pop     %r14
-    pop     %r13
-    pop     %r12
-    pop     %rbp
-    pop     %rbx
-    pop     %r11
-    pop     %r10
-    pop     %r9
-    pop     %r8
-    pop     %rax
-    pop     %rcx
-    pop     %rdx
-    pop     %rsi
-    pop     %rdi
+    RESTORE_GPRS
     add     $16, %rsp
 .Lguest_iret:
     iretq
