@@ -94,6 +94,17 @@ $(UNIT_OUT)/obj/stub_mmu.o: tests/unit/stub_mmu.c
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ihypervisor/arch/x86_64/include -Wno-unused-parameter -c $< -o $@
 $(UNIT_OUT)/test_hypercalls: $(UNIT_OUT)/obj/stub_mmu.o
 
+# Grant tables v1 (helper: grant tables). grant_table.c runs over mm.c's typed frames and the
+# fakes in test_grant_table.c. test_hypercalls links hypercall.c without it: stub_gnttab.c
+# gives it a refusing do_grant_table_op.
+UNIT_SRCS_grant_table := common/grant_table.c common/mm.c lib/string.c lib/vsnprintf.c
+$(UNIT_OUT)/hv/common/grant_table.o $(UNIT_OUT)/obj/test_grant_table.o: \
+    UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
+$(UNIT_OUT)/obj/stub_gnttab.o: tests/unit/stub_gnttab.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
+$(UNIT_OUT)/test_hypercalls: $(UNIT_OUT)/obj/stub_gnttab.o
+
 # mm.c validates descriptor pages and drops GDT references through descriptor.c: every
 # unit test that links common/mm.c links common/descriptor.c too. Keep this just before
 # UNIT_NAMES, after every UNIT_SRCS_* definition.
@@ -134,3 +145,10 @@ endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
 
 -include $(wildcard $(UNIT_OUT)/obj/*.d $(UNIT_OUT)/hv/*/*.d)
+
+# Shared rings (helper: shared-rings). Header-only (shared-rings/include/sring/), compiled for
+# the host as is; the freestanding build check of shared-rings.mk runs first. The stress test
+# runs two threads (pthreads, in glibc's libc; Check's cflags already carry -pthread).
+include shared-rings/shared-rings.mk
+$(UNIT_OUT)/obj/test_rings.o $(UNIT_OUT)/obj/test_rings_stress.o: UNIT_CFLAGS += $(SRING_CFLAGS)
+$(UNIT_OUT)/obj/test_rings.o $(UNIT_OUT)/obj/test_rings_stress.o: | $(SRING_OUT)/check.stamp
