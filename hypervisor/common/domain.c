@@ -6,6 +6,7 @@
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/event.h>
+#include <mica/grant_table.h>
 #include <mica/heap.h>
 #include <mica/page_types.h>
 #include <mica/panic.h>
@@ -69,6 +70,12 @@ struct domain *domain_create(domid_t domid, bool privileged, unsigned long max_p
         *err = rc;
         return NULL;
     }
+    /* Grant table v1, one frame to start (grant_table.c). */
+    rc = grant_table_init(d);
+    if (rc) {
+        *err = rc;
+        return NULL;
+    }
     domain_by_id[domid] = d;
     domain_set_wallclock(d);
     vcpu_timers_init(v);
@@ -118,6 +125,8 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     /* Close its ports (peers revert to unbound) and tell dom0 (VIRQ_DOM_EXC), while its
        shared_info is still there. */
     evtchn_destroy(d);
+    /* Its mappings of others' grants go (pins, device references, GTF bits). */
+    gnttab_release_mappings(d);
     vcpu_timers_stop(d->vcpu[0]);
     if (!d->is_privileged) {
         /* Its memory and page tables go back to the allocator (scrubbed on the way). */
@@ -125,6 +134,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
             idle_enter(); /* off its page tables before they are freed */
         unsigned long leaked = domain_relinquish_memory(d);
         free_frames(d->shared_info_mfn, 0);
+        grant_table_destroy(d); /* now, or when peers have unmapped its grants */
         d->shared_info = NULL;
         if (leaked)
             printk_warn("mica: d%u: %lu frames still referenced after teardown\n", d->domain_id,

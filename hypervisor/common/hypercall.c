@@ -2,6 +2,7 @@
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/event.h>
+#include <mica/grant_table.h>
 #include <mica/hypercall.h>
 #include <mica/iocap.h>
 
@@ -30,6 +31,7 @@ static const hypercall_fn_t hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_event_channel_op] = do_event_channel_op,
     [__HYPERVISOR_set_gdt] = do_set_gdt,
     [__HYPERVISOR_update_descriptor] = do_update_descriptor,
+    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 
 long hypercall_dispatch(unsigned long nr, const struct cpu_regs *regs)

@@ -17,6 +17,7 @@
 #define NR_HYPERCALLS 64
 
 struct domain;
+struct grant_table;
 
 /** A virtual CPU: the guest context saved while it does not run, and its FPU state. */
 struct vcpu {
@@ -91,6 +92,7 @@ struct domain {
     uint64_t upcalls_delivered;              /* event upcalls bounced to the guest */
     struct ioport_caps ioport_caps;          /* I/O ports it may use (iocap.h), set up lazily */
     uint32_t pci_cf8;                        /* virtual PCI CONFIG_ADDRESS (emulated 0xcf8) */
+    struct grant_table *grant_table;         /* its grant table (grant_table.c), NULL if none */
 };
 
 /** The vCPU running on this (the only) physical CPU. */
