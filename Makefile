@@ -31,6 +31,8 @@ XEN_IFACE := -D__XEN_INTERFACE_VERSION__=0x00040e00
 .PHONY: all deps run test unit-tests system-tests gdb clean format bench
 all: hypervisor guest
 
+# Before the hypervisor and guest makefiles: they use $(SRING_CFLAGS).
+include shared-rings/shared-rings.mk
 include hypervisor/hypervisor.mk
 -include pvguest/pvguest.mk
 -include tests/unit/unit.mk

@@ -11,7 +11,7 @@ HV_OUT := $(BUILD)/hypervisor
 HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpie -mno-red-zone -mno-sse -mno-mmx -mno-80387 \
 	-fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-strict-aliasing \
-	-include hypervisor/include/mica/visibility.h \
+	-include hypervisor/include/mica/visibility.h $(SRING_CFLAGS) \
 	-Ihypervisor/include -Ihypervisor/arch/$(HV_ARCH)/include $(XEN_IFACE) $(WARNINGS) -MMD -MP
 HV_ASFLAGS := $(filter-out -std=gnu11,$(HV_CFLAGS)) -D__ASSEMBLY__
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments

@@ -24,7 +24,7 @@ PVBOOT_LIB := $(PVGUEST_OUT)/libpvboot.a
 # `xen` link keeps glibc's headers out of the guest's search path.
 PVGUEST_XEN_INC := $(PVGUEST_OUT)/include
 
-PVGUEST_CPPFLAGS := -nostdinc -isystem $(NEWLIB_DIR)/include \
+PVGUEST_CPPFLAGS := -nostdinc -isystem $(NEWLIB_DIR)/include $(SRING_CFLAGS) \
 	-isystem $(shell $(CC) -print-file-name=include) \
 	-Ipvguest/include -Ipvguest/arch/x86_64/include -I$(PVGUEST_XEN_INC) \
 	$(XEN_IFACE) -MMD -MP
