@@ -223,6 +223,7 @@ FAKE_HANDLER(do_mmuext_op)
 FAKE_HANDLER(do_update_va_mapping_otherdomain)
 FAKE_HANDLER(do_physdev_op)
 FAKE_HANDLER(do_grant_table_op)
+FAKE_HANDLER(do_domctl)
 
 /* No event channels in these tests: every port is invalid for SCHEDOP_poll. */
 __attribute__((weak)) int evtchn_port_poll(struct domain *d, unsigned int port)
