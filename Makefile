@@ -4,6 +4,7 @@
 #   make run        install dependencies, build, boot the demo under QEMU
 #   make test       install dependencies, build everything, run unit and system tests
 #   make gdb        start gdb on build/mica.elf attached to `tools/mica-run --gdb`
+#   make bench      microbenchmarks on mica and Xen 4.17 -> build/bench/ (QUICK=1: short run)
 #   make deps       install the Debian packages the project needs (only the missing ones)
 #
 # BUILD=dir puts every output under dir (default build/), so two trees can build side by side.
@@ -47,6 +48,12 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all unit-tests
 	@BUILD=$(BUILD) tests/run
+
+# Benchmarks are not tests (docs/benchmarks.md): results, no pass/fail. BENCH_ARGS go to
+# tools/mica-bench (e.g. BENCH_ARGS="--systems mica,xen,xen-noxpti" or "--icount").
+bench: deps
+	@$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) QUICK=$(QUICK) tools/mica-bench $(BENCH_ARGS)
 
 gdb: hypervisor
 	gdb -q -x tools/gdbinit $(BUILD)/mica.elf

@@ -19,6 +19,7 @@ PACKAGES=(
     gdb
     python3                   # tools/mica-run
     xz-utils                  # unpacks newlib-source
+    gnuplot-nox               # tools/mica-bench's plots (make bench)
 )
 
 missing=()
