@@ -15,6 +15,7 @@
 #include <mica/guest_access.h>
 #include <mica/heap.h>
 #include <mica/string.h>
+#include <mica/trace.h> /* issue 8 */
 
 /* ---- Bits in the shared page (the guest reads and clears them concurrently) ---------- */
 
@@ -189,6 +190,7 @@ void evtchn_set_pending(struct vcpu *v, unsigned int port)
 
     if (!chn || !port_usable(chn) || !d->shared_info)
         return;
+    trace_event(TRC_EVT_SEND, d->domain_id, port, chn->state, chn->u); /* issue 8 */
     st->raised++;
     /* The order matters (event_2l.c): pending, then mask, then selector, then upcall. */
     if (test_and_set(pending_word(d, port), port % EVTCHN_WORD_BITS)) {

@@ -5,6 +5,8 @@
 #include <mica/grant_table.h>
 #include <mica/hypercall.h>
 #include <mica/iocap.h>
+#include <mica/stats.h> /* mica_stats_op, counters and trace points (issue 8) */
+#include <mica/trace.h>
 
 static const hypercall_fn_t hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_set_timer_op] = do_set_timer_op,
@@ -31,6 +33,8 @@ static const hypercall_fn_t hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_event_channel_op] = do_event_channel_op,
     [__HYPERVISOR_set_gdt] = do_set_gdt,
     [__HYPERVISOR_update_descriptor] = do_update_descriptor,
+    /* mica's own (xen.h's arch_7, unused by Xen 4.17): <public/mica_stats.h> */
+    [__HYPERVISOR_mica_stats_op] = do_mica_stats_op,
     [__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 
@@ -38,6 +42,7 @@ long hypercall_dispatch(unsigned long nr, const struct cpu_regs *regs)
 {
     struct domain *d = current->domain;
 
+    stats_hypercall(); /* per-CPU count (issue 8) */
     if (nr >= NR_HYPERCALLS) {
         d->hypercall_count_other++;
         return -ENOSYS;
@@ -45,5 +50,9 @@ long hypercall_dispatch(unsigned long nr, const struct cpu_regs *regs)
     d->hypercall_count[nr]++;
     if (!hypercall_table[nr])
         return -ENOSYS;
-    return hypercall_table[nr](regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+    /* Trace records (issue 8): one predictable branch while tracing is off. */
+    trace_event(TRC_HC_ENTRY, d->domain_id, (uint32_t)nr, regs->rdi, regs->rsi);
+    long rc = hypercall_table[nr](regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8);
+    trace_event(TRC_HC_EXIT, d->domain_id, (uint32_t)nr, (uint64_t)rc, 0);
+    return rc;
 }

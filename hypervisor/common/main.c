@@ -12,6 +12,7 @@
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/heap.h>
+#include <mica/keyhandler.h> /* debug keys and tracing (issue 8) */
 #include <mica/memmap.h>
 #include <mica/multiboot.h>
 #include <mica/panic.h>
@@ -19,6 +20,7 @@
 #include <mica/string.h>
 #include <mica/time.h>
 #include <mica/timer.h>
+#include <mica/trace.h>
 
 #define MAX_MODULES 16
 #define MiB (1UL << 20)
@@ -74,6 +76,10 @@ static const struct cmdline_option hv_options[] = {
     CMDLINE_OPT_STRING("debug_fault", opt_debug_fault),
     CMDLINE_OPT_UINT("domu_copies", &opt_domu_copies),
     CMDLINE_OPT_SIZE("domu_mem", &opt_domu_mem),
+    /* The trace buffer (issue 8, <mica/trace.h>): trace=on, trace_size=N records. */
+    CMDLINE_OPT_BOOL("trace", &opt_trace),
+    CMDLINE_OPT_UINT("trace_size", &opt_trace_size),
+    CMDLINE_OPT_BOOL("trace_dump_at_exit", &opt_trace_dump_at_exit),
 };
 
 static struct memmap boot_memmap;
@@ -328,6 +334,8 @@ void start_mica(uint32_t mbi_pa)
     timer_selftest();
     wallclock_init();
     cpu_guest_init();
+    trace_boot();      /* issue 8: trace=on */
+    keyhandler_init(); /* issue 8: debug keys on the serial console */
 
     printk("mica: memory: %lu MiB usable in %u ranges, highest address %#lx\n",
            s.ram_bytes / MiB, s.nr_ram, s.ram_end);

@@ -15,6 +15,7 @@
 #include <mica/mm.h>
 #include <mica/page_types.h>
 #include <mica/panic.h>
+#include <mica/trace.h> /* issue 8 */
 #include <xen/xen.h>
 
 struct mm_counters mm_counters;
@@ -322,6 +323,8 @@ static void put_entries(mfn_t mfn, unsigned int level, unsigned int end, struct 
 static int validate_table(mfn_t mfn, unsigned int level, struct domain *d)
 {
     uint64_t *t = map_frame(mfn);
+
+    trace_event(TRC_PT_VALIDATE, d->domain_id, level, mfn, 0); /* issue 8 */
 
     for (unsigned int i = 0; i < PT_ENTRIES; i++) {
         uint64_t e = t[i];

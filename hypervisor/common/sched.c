@@ -14,6 +14,7 @@
 #include <mica/errno.h>
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
+#include <mica/stats.h> /* context-switch and idle counters (issue 8) */
 #include <xen/sched.h>
 
 static long sched_block(void);
@@ -158,10 +159,12 @@ void schedule(void)
         }
         /* Idle: nothing runnable now; wait for an interrupt (a timer, an event) to change
            that. Interrupts taken here run their handlers on this stack and come back. */
+        stats_idle_begin(); /* issue 8: idle counters and trace */
         idle_enter();
         __asm__ volatile("sti; hlt; cli" ::: "memory");
     }
     next->slices++;
+    stats_schedule(next); /* issue 8: context-switch counters and trace */
     timer_set(&slice_timer, now_ns() + SCHED_SLICE_NS);
     need_resched = false;
     context_switch(next);

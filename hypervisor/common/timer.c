@@ -1,6 +1,7 @@
 /* Hypervisor timers over the LAPIC one-shot timer (see timer.h). Uniprocessor: one list. */
 #include <arch/time.h>
 #include <mica/domain.h>
+#include <mica/stats.h> /* timer-interrupt counter (issue 8) */
 #include <mica/timer.h>
 
 static struct timer *pending; /* sorted by expiry, earliest first */
@@ -77,6 +78,7 @@ void timer_interrupt(struct cpu_regs *regs)
 {
     uint64_t now = now_ns();
 
+    stats_timer_interrupt(); /* issue 8 */
     while (pending && pending->expires <= now) {
         struct timer *t = pending;
         pending = t->next;

@@ -105,6 +105,23 @@ $(UNIT_OUT)/obj/stub_gnttab.o: tests/unit/stub_gnttab.c
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -c $< -o $@
 $(UNIT_OUT)/test_hypercalls: $(UNIT_OUT)/obj/stub_gnttab.o
 
+# Observability (helper: issue 8, "seeing inside"): the counters (stats.c), the trace buffer
+# (trace.c) and the debug-key input filter (keyhandler.c), each over the fakes in its test. The
+# hooks in hypercall.c, sched.c, timer.c, event_channel.c and mm.c resolve to the weak
+# stand-ins of tests/unit/stub_obs.c, linked into every unit test; test_hypercalls links the
+# real keyhandler.c, through which CONSOLEIO_read now reads.
+UNIT_SRCS_stats := common/stats.c lib/string.c lib/vsnprintf.c
+UNIT_SRCS_trace := common/trace.c lib/string.c lib/vsnprintf.c
+UNIT_SRCS_keyhandler := common/keyhandler.c lib/string.c lib/vsnprintf.c
+UNIT_SRCS_hypercalls += common/keyhandler.c
+$(foreach o,stats trace keyhandler,$(UNIT_OUT)/hv/common/$(o).o $(UNIT_OUT)/obj/test_$(o).o): \
+    UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include -Wno-unused-parameter
+$(UNIT_OUT)/obj/stub_obs.o: tests/unit/stub_obs.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ihypervisor/arch/x86_64/include -Wno-unused-parameter -c $< -o $@
+$(patsubst tests/unit/test_%.c,$(UNIT_OUT)/test_%,$(wildcard tests/unit/test_*.c)): \
+    $(UNIT_OUT)/obj/stub_obs.o
+
 # mm.c validates descriptor pages and drops GDT references through descriptor.c: every
 # unit test that links common/mm.c links common/descriptor.c too. Keep this just before
 # UNIT_NAMES, after every UNIT_SRCS_* definition.

@@ -14,6 +14,7 @@
 #include <mica/hypercall.h>
 #include <mica/printf.h>
 #include <mica/string.h>
+#include <mica/trace.h> /* issue 8 */
 #include <xen/callback.h>
 
 #define RFLAGS_IF (1UL << 9)
@@ -193,6 +194,8 @@ void deliver_pending_events(struct cpu_regs *regs)
     struct trap_bounce tb = {.rip = v->event_callback, .flags = TBF_INTERRUPT};
     deliver(regs, &tb, "event upcall");
     v->domain->upcalls_delivered++;
+    /* issue 8: trace record of the delivery */
+    trace_event(TRC_EVT_DELIVER, v->domain->domain_id, 0, vi->evtchn_pending_sel, 0);
 }
 
 void arch_guest_exit(struct cpu_regs *regs)
