@@ -16,7 +16,8 @@
  *   2. writes its data page, which is not mapped: the kernel maps it in the #PF handler and
  *      returns, and the write goes through;
  *   3. reads a kernel address: the #PF reaches the kernel, which skips the read;
- *   4. asks the kernel to end it; the kernel goes back to where it entered user mode.
+ *   4. raises int3 (a DPL-3 gate) and runs hlt (#GP(0)); the kernel sees both and goes on;
+ *   5. asks the kernel to end it; the kernel goes back to where it entered user mode.
  * Every line prints what the kernel saw (frame CS, error codes, whether RIP, CR2 and the
  * stack are where they belong) and what the user program reported back.
  */
@@ -51,7 +52,8 @@ static uint8_t kernel_stack[2 * PAGE_SIZE] PAGE_ALIGNED;
  * and its own relative jumps: it may run anywhere. RDI carries each system call's argument,
  * RAX its number and its answer.
  */
-extern const char user_prog[], user_prog_end[], user_sys1_ret[], user_kread[], user_kread_end[];
+extern const char user_prog[], user_prog_end[], user_sys1_ret[], user_kread[], user_kread_end[],
+    user_hlt[], user_hlt_end[];
 __asm__(".pushsection .rodata\n"
         "user_prog:\n"
         "    mov $1, %eax\n"
@@ -71,6 +73,10 @@ __asm__(".pushsection .rodata\n"
         "user_kread:\n"
         "    mov (%rbx), %rdi\n" /* the kernel's first page: must fault */
         "user_kread_end:\n"
+        "    int3\n" /* a trap the user may raise (DPL 3 gate) */
+        "user_hlt:\n"
+        "    hlt\n" /* privileged: #GP(0) to the kernel, which skips it */
+        "user_hlt_end:\n"
         "    mov $4, %eax\n"
         "    syscall\n" /* 4: report rdi (still 0x5a5a) */
         "    mov $5, %eax\n"
@@ -88,6 +94,9 @@ static struct {
     uint64_t pf_data_ec, pf_data_cr2, pf_data_cs, pf_data_rip;
     uint64_t pf_kern_ec, pf_kern_cr2, pf_kern_cs, pf_kern_rip;
     int pf_frame_on_kstack;
+    uint64_t bp_rip, bp_cs, gp_ec, gp_cs;
+    unsigned int bp_count, gp_count;
+    uint64_t sys1_r11;
     long map_rc;
     uint64_t bad_vector, bad_rip;
 } seen;
@@ -144,6 +153,7 @@ long sys_dispatch(uint64_t *frame, long nr, uint64_t arg)
     case 1:
         seen.sys1_arg = arg;
         seen.sys1_rcx = frame[0];
+        seen.sys1_r11 = frame[1];
         seen.sys1_rip = frame[2];
         seen.sys1_cs = frame[3];
         seen.sys1_rsp = frame[5];
@@ -216,6 +226,17 @@ void trap_dispatch(uint64_t *frame, unsigned long vector)
         frame[3] = USER_CODE + (unsigned long)(user_kread_end - user_prog); /* skip the read */
         return;
     }
+    if (vector == 3) {
+        seen.bp_count++;
+        seen.bp_rip = rip, seen.bp_cs = cs;
+        return; /* RIP is already past int3 */
+    }
+    if (vector == 13 && rip == USER_CODE + (unsigned long)(user_hlt - user_prog)) {
+        seen.gp_count++;
+        seen.gp_ec = ec, seen.gp_cs = cs;
+        frame[3] = USER_CODE + (unsigned long)(user_hlt_end - user_prog);
+        return;
+    }
     /* Anything else: note it and abandon user mode. */
     seen.unexpected++;
     seen.bad_vector = vector;
@@ -245,12 +266,13 @@ void trap_dispatch(uint64_t *frame, unsigned long vector)
     "jmp hypercall_page + 23*32\n"
 
 __asm__(".pushsection .text\n"
+        TRAP_STUB(trap_bp, 3, 0)
         TRAP_STUB(trap_ud, 6, 0)
         TRAP_STUB(trap_gp, 13, 1)
         TRAP_STUB(trap_pf, 14, 1)
         ".popsection\n");
 /* clang-format on */
-void trap_ud(void), trap_gp(void), trap_pf(void);
+void trap_bp(void), trap_ud(void), trap_gp(void), trap_pf(void);
 
 /* ---- Entering user mode ---- */
 
@@ -287,6 +309,7 @@ static long make_ro(const void *va)
 int main(void)
 {
     static struct trap_info traps[] = {
+        {3, 3, FLAT_KERNEL_CS, (unsigned long)trap_bp}, /* DPL 3: user mode may raise it */
         {6, 0, FLAT_KERNEL_CS, (unsigned long)trap_ud},
         {13, 0, FLAT_KERNEL_CS, (unsigned long)trap_gp},
         {14, 0, FLAT_KERNEL_CS, (unsigned long)trap_pf},
@@ -335,6 +358,8 @@ int main(void)
       yesno(seen.sys1_rip == USER_CODE + (unsigned long)(user_sys1_ret - user_prog)),
       yesno(seen.sys1_rcx == seen.sys1_rip),
       yesno(seen.sys1_rsp > USER_STACK && seen.sys1_rsp <= USER_STACK_TOP));
+    P("  R11 holds the user RFLAGS (IF set, reserved bit 1 set): %s",
+      yesno((seen.sys1_r11 & 0x202) == 0x202));
     P("syscall 2: the user saw the answer %#lx", (unsigned long)seen.answer_seen);
     P("#PF on the unmapped data page: error code %#lx, CR2 is the data page: %s, CS %#lx, "
       "RIP in the user program: %s, frame on the kernel stack: %s",
@@ -351,9 +376,34 @@ int main(void)
       (unsigned long)seen.pf_kern_cs);
     P("syscall 4: the user's register after the read: %#lx (kernel memory unreachable: %s)",
       (unsigned long)seen.kread_rdi, yesno(seen.kread_rdi == 0x5a5a));
+    P("int3 in user mode: %u, RIP after it: %s, CS %#lx", seen.bp_count,
+      yesno(seen.bp_rip == USER_CODE + (unsigned long)(user_hlt - user_prog)),
+      (unsigned long)seen.bp_cs);
+    P("hlt in user mode: #GP %u, error code %#lx, CS %#lx", seen.gp_count,
+      (unsigned long)seen.gp_ec, (unsigned long)seen.gp_cs);
     P("data page written from user mode: %s", yesno(*(volatile uint64_t *)user_data == 0x55aa));
     P("kernel memory readable again in kernel mode: %s",
       yesno(*(volatile const uint8_t *)KERNEL_VA == *(volatile const uint8_t *)KERNEL_VA));
+
+    /*
+     * One table for both modes, as Xen allows: the kernel's own L4, with the user program
+     * hooked in. Every guest mapping carries _PAGE_USER on a 64-bit PV guest, so user mode
+     * now reads kernel memory: separate roots are what keeps it out.
+     */
+    unsigned long k_l4 = mfn_of((const void *)start_info->pt_base);
+    memset(&seen, 0, sizeof(seen));
+    P("mmu_update(kernel L4 slot 0 := the user L3) = %s",
+      rc_str(mmu1(k_l4, 0, pte_of(mfn_of(u_l3), TBL))));
+    P("mmuext NEW_USER_BASEPTR(the kernel's own L4) = %s",
+      rc_str(mmuext(MMUEXT_NEW_USER_BASEPTR, k_l4)));
+    how = run_user_program();
+    P("one table for both: back in the kernel: %s; system calls: %u, page faults: %u, "
+      "unexpected: %u",
+      how == 1 ? "by the exit system call" : "by an unexpected trap", seen.syscalls, seen.faults,
+      seen.unexpected);
+    P("  the user read kernel memory: %s",
+      yesno(seen.kread_rdi == *(volatile const uint64_t *)KERNEL_VA));
+    P("mmu_update(kernel L4 slot 0 := 0) = %s", rc_str(mmu1(k_l4, 0, 0)));
 
     /* Without the user L4 an iret to user mode would crash the domain: just drop it here. */
     P("mmuext NEW_USER_BASEPTR(0) = %s", rc_str(mmuext(MMUEXT_NEW_USER_BASEPTR, 0)));
