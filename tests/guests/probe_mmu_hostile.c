@@ -609,6 +609,18 @@ static void bad_addresses(void)
       rc_str(mmuext(MMUEXT_INVLPG_LOCAL, 0xffff800000000000UL)));
     P("mmuext INVLPG_ALL(0x0000800000000000) = %s",
       rc_str(mmuext(MMUEXT_INVLPG_ALL, 0x0000800000000000UL)));
+
+    /* XSA-212: XENMEM_exchange writing its output list into hypervisor memory. */
+    static xen_pfn_t in_list[1];
+    struct xen_memory_exchange exch = {
+        .in = {.nr_extents = 1, .domid = DOMID_SELF},
+        .out = {.nr_extents = 1, .domid = DOMID_SELF},
+    };
+    in_list[0] = pfn_of(data[3]);
+    set_xen_guest_handle(exch.in.extent_start, in_list);
+    set_xen_guest_handle(exch.out.extent_start, (xen_pfn_t *)0xffff800000001000UL);
+    P("memory_op(XENMEM_exchange, output list in hypervisor memory) = %s, nr_exchanged %lu",
+      rc_str(HYPERVISOR_memory_op(XENMEM_exchange, &exch)), (unsigned long)exch.nr_exchanged);
 }
 
 /* ---- dom0's watch while a domU attacks (t-mmu-hostile-domu.sh) ---- */
@@ -682,6 +694,11 @@ int main(void)
         return 0;
     }
 
+    /* A domU lets a guarding dom0 record its state first (t-mmu-hostile-domu.sh). */
+    if (!(start_info->flags & SIF_INITDOMAIN)) {
+        for (int i = 0; i < 200; i++)
+            HYPERVISOR_sched_op(SCHEDOP_yield, NULL);
+    }
     cur_l4 = mfn_of((const void *)start_info->pt_base);
     kern_l3 = (((const uint64_t *)start_info->pt_base)[511] & PTE_FRAME_MASK) >> PAGE_SHIFT;
     kern_l2 = (table_entry(kern_l3, (PROBE_VIRT_BASE >> 30) & 511) & PTE_FRAME_MASK) >> PAGE_SHIFT;

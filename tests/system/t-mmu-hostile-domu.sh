@@ -34,7 +34,7 @@ expect_line "(d0) $probe: dom0: page tables as before: yes; frames all still its
 expect_line "(d0) $probe: dom0: can still map and unmap: yes"
 expect_line "(d0) $probe: dom0: a second domain unharmed: yes"
 expect_order "(d1) probe: done" "(d0) $probe: dom0: a second domain unharmed: yes"
-expect_order "(d0) $probe: dom0: tick 0" "(d1) $probe: -- A: its own page tables writable"
+expect_order "(d0) $probe: dom0: guarding" "(d1) $probe: -- A: its own page tables writable"
 expect_line 'mica: power off (clean)'
 expect_no_line 'frames still referenced'
 expect_no_line 'crashed'
