@@ -368,8 +368,7 @@ static uint64_t *grant_pte_slot(const struct vcpu *v, uint64_t addr, bool contai
         return NULL;
     pg = mfn_to_page(mfn);
     if (pg->owner != v->domain->domain_id || !(pg->count_info & PGC_count_mask) ||
-        (pg->type_info & (PGT_type_mask | PGT_validated)) !=
-            (PGT_l1_page_table | PGT_validated) ||
+        (pg->type_info & (PGT_type_mask | PGT_validated)) != (PGT_l1_page_table | PGT_validated) ||
         !(pg->type_info & PGT_count_mask))
         return NULL;
     return (uint64_t *)map_frame(mfn) + slot;
@@ -694,8 +693,7 @@ struct copy_buf {
 static void release_copy_buf(struct copy_buf *b)
 {
     if (b->have_grant)
-        put_pin(b->domain, b->ref, b->read_only ? GNTPIN_hstr_inc : GNTPIN_hstw_inc,
-                b->read_only);
+        put_pin(b->domain, b->ref, b->read_only ? GNTPIN_hstr_inc : GNTPIN_hstw_inc, b->read_only);
     if (b->have_type)
         put_page_type(b->mfn);
     if (b->have_page)
@@ -720,8 +718,7 @@ static int16_t acquire_grant_for_copy(struct domain *rd, grant_ref_t ref, domid_
         return GNTST_bad_gntref;
     sha = shared_entry(rgt, ref);
     act = active_entry(rgt, ref);
-    if (act->pin &&
-        (act->domid != ldom || (act->pin & (pin_incr << (GNTPIN_CNTR_WIDTH - 1)))))
+    if (act->pin && (act->domid != ldom || (act->pin & (pin_incr << (GNTPIN_CNTR_WIDTH - 1)))))
         return GNTST_general_error;
     if (!act->pin || (!readonly && !(act->pin & (GNTPIN_devw_mask | GNTPIN_hstw_mask)))) {
         rc = set_status(sha, act, readonly, false, ldom);
@@ -755,8 +752,8 @@ static int16_t claim_copy_buf(const struct gnttab_copy_ptr *ptr, bool is_gref, b
 
     b->read_only = read_only;
     if (is_gref) {
-        rc = acquire_grant_for_copy(b->domain, ptr->u.ref, current->domain->domain_id,
-                                    read_only, &b->mfn);
+        rc = acquire_grant_for_copy(b->domain, ptr->u.ref, current->domain->domain_id, read_only,
+                                    &b->mfn);
         if (rc != GNTST_okay)
             return rc;
         b->ref = ptr->u.ref;
@@ -831,8 +828,7 @@ static long gnttab_copy(uint64_t uop, unsigned int count, unsigned int *done)
             gnttab_counters.copies++;
         else
             gnttab_counters.copy_failures++;
-        if (copy_to_guest(at + offsetof(struct gnttab_copy, status), &op.status,
-                          sizeof(op.status)))
+        if (copy_to_guest(at + offsetof(struct gnttab_copy, status), &op.status, sizeof(op.status)))
             return -EFAULT;
     }
     return 0;
@@ -882,8 +878,7 @@ static long gnttab_setup_table(uint64_t uop, unsigned int count)
             for (unsigned int i = 0; i < op.nr_frames; i++) {
                 xen_pfn_t mfn = gt->shared_mfn[i]; /* a PV guest's frame list holds MFNs */
 
-                if (copy_to_guest((uint64_t)(uintptr_t)(op.frame_list.p + i), &mfn,
-                                  sizeof(mfn)))
+                if (copy_to_guest((uint64_t)(uintptr_t)(op.frame_list.p + i), &mfn, sizeof(mfn)))
                     op.status = GNTST_bad_virt_addr;
             }
         }
@@ -1006,8 +1001,8 @@ long do_grant_table_op(unsigned long cmd_arg, unsigned long uop, unsigned long c
         return -ENOSYS;
     }
     if (rc > 0) /* preempted after @done operations: the rest continues later */
-        return hypercall_create_continuation(__HYPERVISOR_grant_table_op, cmd,
-                                             uop + done * size, count - done);
+        return hypercall_create_continuation(__HYPERVISOR_grant_table_op, cmd, uop + done * size,
+                                             count - done);
     return rc;
 }
 
@@ -1063,7 +1058,7 @@ void gnttab_format_counters(char *buf, size_t len)
              "calls=%lu maps=%lu map_failures=%lu unmaps=%lu unmap_failures=%lu copies=%lu "
              "copy_failures=%lu bytes_copied=%lu released=%lu",
              (unsigned long)c->calls, (unsigned long)c->maps, (unsigned long)c->map_failures,
-             (unsigned long)c->unmaps, (unsigned long)c->unmap_failures,
-             (unsigned long)c->copies, (unsigned long)c->copy_failures,
-             (unsigned long)c->bytes_copied, (unsigned long)c->released);
+             (unsigned long)c->unmaps, (unsigned long)c->unmap_failures, (unsigned long)c->copies,
+             (unsigned long)c->copy_failures, (unsigned long)c->bytes_copied,
+             (unsigned long)c->released);
 }

@@ -18,7 +18,7 @@
 
 #include <xen/grant_table.h>
 
-#define RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define RW    (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 #define TRIES 200000
 
 static uint8_t gt_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -140,8 +140,8 @@ static int dom0(void)
     }
     P("dom0: after d1's death, map of d1's ref 9: status %d", probe_op.status);
     P("dom0: ref 20 (d1 had it mapped) %s; frame reads \"%s\"", gtf(20), (const char *)frame);
-    P("dom0: d1's frame still mapped at host, reads \"%s\", same frame: %s",
-      (const char *)host, mfn_of(host) == mfn1 ? "yes" : "no");
+    P("dom0: d1's frame still mapped at host, reads \"%s\", same frame: %s", (const char *)host,
+      mfn_of(host) == mfn1 ? "yes" : "no");
     struct gnttab_unmap_grant_ref u = {.host_addr = (unsigned long)host, .handle = op.handle};
     long rc = gop(GNTTABOP_unmap_grant_ref, &u, 1);
     P("dom0: unmap d1's frame = %s, status %d; host mapped: %s", rc_str(rc), u.status,
@@ -151,8 +151,7 @@ static int dom0(void)
     st = map_host(0, 20, &op);
     P("dom0: map own ref 20 = status %d, reads \"%s\"", st, (const char *)host);
     if (st == GNTST_okay) {
-        u = (struct gnttab_unmap_grant_ref){.host_addr = (unsigned long)host,
-                                            .handle = op.handle};
+        u = (struct gnttab_unmap_grant_ref){.host_addr = (unsigned long)host, .handle = op.handle};
         gop(GNTTABOP_unmap_grant_ref, &u, 1);
     }
     return 0;

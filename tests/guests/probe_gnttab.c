@@ -266,7 +266,8 @@ static void host_maps(void)
         uint64_t pte = probe_leaf_pte((unsigned long)host);
 
         P("  host reads \"%s\"; A %s; entry maps A: %s, P RW: %s, NX: %s, US: %s",
-          (const char *)host, gtf(REF_A), ((pte & PTE_FRAME_MASK) >> PAGE_SHIFT) == mfn_a ? "yes" : "no",
+          (const char *)host, gtf(REF_A),
+          ((pte & PTE_FRAME_MASK) >> PAGE_SHIFT) == mfn_a ? "yes" : "no",
           (pte & (_PAGE_PRESENT | _PAGE_RW)) == (_PAGE_PRESENT | _PAGE_RW) ? "yes" : "no",
           (pte & (1ULL << 63)) ? "yes" : "no", (pte & _PAGE_USER) ? "yes" : "no");
         *(volatile uint8_t *)&host[100] = 'w';
@@ -292,8 +293,8 @@ static void host_maps(void)
     P("  B %s", gtf(REF_B_RO));
 
     /* Two mappings of one grant: host (application_map) and device; pins add up. */
-    if (map("host_map|application_map rw A", 0, REF_A, GNTMAP_host_map | GNTMAP_application_map,
-            va, &op) == GNTST_okay) {
+    if (map("host_map|application_map rw A", 0, REF_A, GNTMAP_host_map | GNTMAP_application_map, va,
+            &op) == GNTST_okay) {
         uint64_t pte = probe_leaf_pte((unsigned long)host);
 
         P("  US: %s", (pte & _PAGE_USER) ? "yes" : "no");
@@ -308,8 +309,8 @@ static void host_maps(void)
     }
 
     /* Host and device at once: one handle, two uses. */
-    if (map("host_map|device_map rw A", 0, REF_A, GNTMAP_host_map | GNTMAP_device_map, va,
-            &op) == GNTST_okay) {
+    if (map("host_map|device_map rw A", 0, REF_A, GNTMAP_host_map | GNTMAP_device_map, va, &op) ==
+        GNTST_okay) {
         unmap("host+device A, device part only", op.handle, 0, op.dev_bus_addr);
         P("  A %s; host entry present: %s", gtf(REF_A),
           probe_leaf_pte((unsigned long)host) ? "yes" : "no");
@@ -320,8 +321,8 @@ static void host_maps(void)
 
     /* GNTMAP_contains_pte: host_addr is the machine address of the L1 entry. */
     uint64_t pte_ma = ((uint64_t)mfn_l1 << PAGE_SHIFT) + ((va >> PAGE_SHIFT) & 511) * 8;
-    map("contains_pte, misaligned entry address", 0, REF_A,
-        GNTMAP_host_map | GNTMAP_contains_pte, pte_ma + 4, NULL);
+    map("contains_pte, misaligned entry address", 0, REF_A, GNTMAP_host_map | GNTMAP_contains_pte,
+        pte_ma + 4, NULL);
     map("contains_pte, a frame that is not a page table", 0, REF_A,
         GNTMAP_host_map | GNTMAP_contains_pte, (uint64_t)mfn_c << PAGE_SHIFT, NULL);
     if (map("contains_pte at host's L1 entry", 0, REF_A, GNTMAP_host_map | GNTMAP_contains_pte,
@@ -362,10 +363,9 @@ static void refusals(void)
     if (map("own L1 table ro", 0, REF_L1, GNTMAP_device_map | GNTMAP_readonly, 0, &op) ==
         GNTST_okay)
         unmap("L1 ro", op.handle, 0, op.dev_bus_addr);
-    map("host_map, hypervisor-range address", 0, REF_A, GNTMAP_host_map,
-        0xffff800000000000UL, NULL);
-    map("host_map, non-canonical address", 0, REF_A, GNTMAP_host_map, 0x0000800000000000UL,
+    map("host_map, hypervisor-range address", 0, REF_A, GNTMAP_host_map, 0xffff800000000000UL,
         NULL);
+    map("host_map, non-canonical address", 0, REF_A, GNTMAP_host_map, 0x0000800000000000UL, NULL);
     map("host_map, address without an L1 table", 0, REF_A, GNTMAP_host_map, 1UL << 46, NULL);
     P("  A %s", gtf(REF_A));
     (void)va;
@@ -401,8 +401,8 @@ static void refusals(void)
     batch[1] = (struct gnttab_map_grant_ref){.dom = 0, .ref = 99999, .flags = GNTMAP_device_map};
     batch[2] = (struct gnttab_map_grant_ref){.dom = 7, .ref = REF_A, .flags = GNTMAP_device_map};
     rc = gop(GNTTABOP_map_grant_ref, batch, 3);
-    P("mixed batch of 3 maps = %s: statuses %d %d %d", rc_str(rc), batch[0].status,
-      batch[1].status, batch[2].status);
+    P("mixed batch of 3 maps = %s: statuses %d %d %d", rc_str(rc), batch[0].status, batch[1].status,
+      batch[2].status);
     if (batch[0].status == GNTST_okay)
         unmap("the good one", batch[0].handle, 0, batch[0].dev_bus_addr);
     P("  A %s", gtf(REF_A));

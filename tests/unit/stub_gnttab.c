@@ -5,8 +5,8 @@
 #include <mica/errno.h>
 #include <mica/grant_table.h>
 
-long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count,
-                       unsigned long a4, unsigned long a5)
+long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count, unsigned long a4,
+                       unsigned long a5)
 {
     (void)cmd;
     (void)uop;

@@ -161,8 +161,8 @@ void printk_level(enum log_level level, const char *fmt, ...)
 
 /* mm.c's trace points (trace.c): weak, so a test build that links trace.c uses it. */
 __attribute__((weak)) bool trace_on;
-__attribute__((weak)) void trace_put(unsigned int type, unsigned int domid, uint32_t c,
-                                     uint64_t a, uint64_t b)
+__attribute__((weak)) void trace_put(unsigned int type, unsigned int domid, uint32_t c, uint64_t a,
+                                     uint64_t b)
 {
     (void)type;
     (void)domid;
@@ -429,7 +429,7 @@ START_TEST(test_versions_and_bad_commands)
     ck_assert_int_eq(gop(GNTTABOP_dump_table, sv, 1), -ENOSYS);
     ck_assert_int_eq(gop(99, sv, 1), -ENOSYS);
     ck_assert_int_eq(gop(GNTTABOP_map_grant_ref | (1 << 12), sv, 1), -EINVAL); /* opaque bits */
-    ck_assert_int_eq(gop(GNTTABOP_map_grant_ref, sv, 0x80000000U), -EINVAL); /* (int) < 0 */
+    ck_assert_int_eq(gop(GNTTABOP_map_grant_ref, sv, 0x80000000U), -EINVAL);   /* (int) < 0 */
     ck_assert_int_eq(gop(GNTTABOP_map_grant_ref, sv, 0), 0);
     ck_assert_int_eq(do_grant_table_op(GNTTABOP_map_grant_ref, HYPERVISOR_VIRT_START, 1, 0, 0),
                      -EFAULT);
@@ -563,9 +563,9 @@ START_TEST(test_host_map_replaces_old_entry_and_contains_pte)
     uint64_t pte_ma = ((uint64_t)l1 << PAGE_SHIFT) + 11 * 8;
     ck_assert_int_eq(map1(1, 0, GNTMAP_host_map | GNTMAP_contains_pte, pte_ma + 1, &h),
                      GNTST_general_error); /* misaligned */
-    ck_assert_int_eq(map1(1, 0, GNTMAP_host_map | GNTMAP_contains_pte,
-                          ((uint64_t)own << PAGE_SHIFT), &h),
-                     GNTST_general_error); /* not an L1 table */
+    ck_assert_int_eq(
+        map1(1, 0, GNTMAP_host_map | GNTMAP_contains_pte, ((uint64_t)own << PAGE_SHIFT), &h),
+        GNTST_general_error); /* not an L1 table */
     ck_assert_uint_eq(gentry(d1, 0)->flags, GTF_permit_access);
     ck_assert_int_eq(map1(1, 0, GNTMAP_host_map | GNTMAP_contains_pte, pte_ma, &h), GNTST_okay);
     ck_assert_uint_eq(pte_mfn(mem[l1][11]), f);
@@ -662,15 +662,13 @@ START_TEST(test_pin_counter_and_maptrack_limits)
     /* An 8-bit pin counter takes 128 mappings; the 129th would reach its top bit. */
     for (unsigned int i = 0; i < 128; i++)
         ck_assert_int_eq(map1(1, 0, GNTMAP_device_map | GNTMAP_readonly, 0, &h), GNTST_okay);
-    ck_assert_int_eq(map1(1, 0, GNTMAP_device_map | GNTMAP_readonly, 0, NULL),
-                     GNTST_general_error);
+    ck_assert_int_eq(map1(1, 0, GNTMAP_device_map | GNTMAP_readonly, 0, NULL), GNTST_general_error);
     /* Other counters of the same entry are separate. */
     ck_assert_int_eq(map1(1, 0, GNTMAP_device_map, 0, &h), GNTST_okay);
     /* 129 handles so far: 383 more fill the one maptrack frame. */
     for (grant_ref_t r = 1; r < 4; r++)
         for (unsigned int i = 0; i < (r == 3 ? 127U : 128U); i++)
-            ck_assert_int_eq(map1(1, r, GNTMAP_device_map | GNTMAP_readonly, 0, &h),
-                             GNTST_okay);
+            ck_assert_int_eq(map1(1, r, GNTMAP_device_map | GNTMAP_readonly, 0, &h), GNTST_okay);
     ck_assert_uint_eq(d2->grant_table->maptrack_used, 512);
     ck_assert_int_eq(map1(1, 4, GNTMAP_device_map | GNTMAP_readonly, 0, NULL), GNTST_no_space);
     ck_assert_uint_eq(gentry(d1, 4)->flags, GTF_permit_access);

@@ -55,10 +55,10 @@ struct domain;
 
 /** The hypervisor's shadow of one grant entry while it is in use (Xen's active_grant_entry). */
 struct active_grant_entry {
-    uint32_t pin;     /* GNTPIN_* counts; 0 = not in use */
-    domid_t domid;    /* the grantee holding the pins */
+    uint32_t pin;  /* GNTPIN_* counts; 0 = not in use */
+    domid_t domid; /* the grantee holding the pins */
     uint16_t pad;
-    uint64_t mfn;     /* the granted frame, fixed while pinned */
+    uint64_t mfn; /* the granted frame, fixed while pinned */
 };
 #define GNTTAB_ACTIVE_PER_FRAME (PAGE_SIZE / sizeof(struct active_grant_entry))
 #define GNTTAB_ACTIVE_FRAMES                                                                       \
@@ -74,7 +74,7 @@ struct grant_mapping {
 #define MAPTRACK_PER_FRAME (PAGE_SIZE / sizeof(struct grant_mapping))
 /* Most maptrack frames: 512 x 512 = 262144 handles, Xen 4.17's default (1024 x 256). */
 #define MAPTRACK_MAX_FRAMES 512U
-#define MAPTRACK_END 0xffffffffU /* end of the free list */
+#define MAPTRACK_END        0xffffffffU /* end of the free list */
 
 /**
  * A domain's grant table: its shared frames, their active entries and its own maptrack.
@@ -92,23 +92,23 @@ struct grant_table {
     unsigned long active_grants;      /* active entries with a non-zero pin */
     bool released;                    /* its domain is dead: free it after the last unpin */
     mfn_t self_mfn;
-    uint32_t shared_mfn[GNTTAB_MAX_FRAMES];      /* the grant entries, shared with the domain */
-    uint32_t active_mfn[GNTTAB_ACTIVE_FRAMES];   /* active entries, hypervisor-only */
-    uint32_t maptrack_mfn[MAPTRACK_MAX_FRAMES];  /* maptrack entries, hypervisor-only */
+    uint32_t shared_mfn[GNTTAB_MAX_FRAMES];     /* the grant entries, shared with the domain */
+    uint32_t active_mfn[GNTTAB_ACTIVE_FRAMES];  /* active entries, hypervisor-only */
+    uint32_t maptrack_mfn[MAPTRACK_MAX_FRAMES]; /* maptrack entries, hypervisor-only */
 };
 _Static_assert(sizeof(struct grant_table) <= PAGE_SIZE, "struct grant_table fits one frame");
 
 /** Counters for measurement (DESIGN.md §2.5), all domains; only ever incremented. */
 struct gnttab_counters {
-    uint64_t calls;          /* grant_table_op hypercalls (a continuation counts again) */
-    uint64_t maps;           /* map_grant_ref operations that succeeded */
-    uint64_t map_failures;   /* ... and that failed (any GNTST_ status) */
-    uint64_t unmaps;         /* unmap_grant_ref operations that succeeded */
+    uint64_t calls;        /* grant_table_op hypercalls (a continuation counts again) */
+    uint64_t maps;         /* map_grant_ref operations that succeeded */
+    uint64_t map_failures; /* ... and that failed (any GNTST_ status) */
+    uint64_t unmaps;       /* unmap_grant_ref operations that succeeded */
     uint64_t unmap_failures;
-    uint64_t copies;         /* GNTTABOP_copy operations that succeeded */
+    uint64_t copies; /* GNTTABOP_copy operations that succeeded */
     uint64_t copy_failures;
-    uint64_t bytes_copied;   /* by successful copy operations */
-    uint64_t released;       /* mappings released at their mapper's death */
+    uint64_t bytes_copied; /* by successful copy operations */
+    uint64_t released;     /* mappings released at their mapper's death */
 };
 extern struct gnttab_counters gnttab_counters;
 
@@ -144,8 +144,8 @@ void grant_table_destroy(struct domain *d);
  * the argument array cannot be read or written (operations before it are done); the
  * hypercall number when a long batch continues (hypercall_create_continuation()).
  */
-long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count,
-                       unsigned long a4, unsigned long a5);
+long do_grant_table_op(unsigned long cmd, unsigned long uop, unsigned long count, unsigned long a4,
+                       unsigned long a5);
 
 /** Format the counters as one line "maps=... unmaps=..." into @buf (@len bytes). */
 void gnttab_format_counters(char *buf, size_t len);
