@@ -17,7 +17,9 @@
  *      returns, and the write goes through;
  *   3. reads a kernel address: the #PF reaches the kernel, which skips the read;
  *   4. raises int3 (a DPL-3 gate) and runs hlt (#GP(0)); the kernel sees both and goes on;
- *   5. asks the kernel to end it; the kernel goes back to where it entered user mode.
+ *   5. asks for an event: the kernel sends itself an IPI and returns with events unmasked,
+ *      so the upcall interrupts user mode and the callback runs in kernel mode;
+ *   6. asks the kernel to end it; the kernel goes back to where it entered user mode.
  * Every line prints what the kernel saw (frame CS, error codes, whether RIP, CR2 and the
  * stack are where they belong) and what the user program reported back.
  */
@@ -53,7 +55,7 @@ static uint8_t kernel_stack[2 * PAGE_SIZE] PAGE_ALIGNED;
  * RAX its number and its answer.
  */
 extern const char user_prog[], user_prog_end[], user_sys1_ret[], user_kread[], user_kread_end[],
-    user_hlt[], user_hlt_end[];
+    user_hlt[], user_hlt_end[], user_after_event[];
 __asm__(".pushsection .rodata\n"
         "user_prog:\n"
         "    mov $1, %eax\n"
@@ -79,6 +81,10 @@ __asm__(".pushsection .rodata\n"
         "user_hlt_end:\n"
         "    mov $4, %eax\n"
         "    syscall\n" /* 4: report rdi (still 0x5a5a) */
+        "    mov $6, %eax\n"
+        "    syscall\n" /* 6: the kernel makes an event pending and unmasks events */
+        "user_after_event:\n"
+        "    nop\n"
         "    mov $5, %eax\n"
         "    syscall\n" /* 5: end the program */
         "    ud2\n"
@@ -97,11 +103,16 @@ static struct {
     uint64_t bp_rip, bp_cs, gp_ec, gp_cs;
     unsigned int bp_count, gp_count;
     uint64_t sys1_r11;
+    long send_rc;
+    unsigned int upcalls;
+    uint64_t upcall_rip, upcall_cs;
+    int upcall_frame_on_kstack;
     long map_rc;
     uint64_t bad_vector, bad_rip;
 } seen;
 
 static jmp_buf kernel_ctx;
+static evtchn_port_t ipi_port;
 static unsigned long u_l1_mfn;
 
 static unsigned long mfn_of(const void *va)
@@ -171,6 +182,13 @@ long sys_dispatch(uint64_t *frame, long nr, uint64_t arg)
         return 0;
     case 5:
         longjmp(kernel_ctx, 1); /* back to the kernel, in kernel mode */
+    case 6: {
+        /* An IPI to ourselves: pending at once; delivered once the return unmasks events. */
+        struct evtchn_send send = {.port = ipi_port};
+        seen.send_rc = HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
+        frame[4] |= 0x200; /* RFLAGS.IF in the frame: the iret unmasks events */
+        return 0;
+    }
     default:
         seen.unexpected++;
         return -1;
@@ -244,8 +262,26 @@ void trap_dispatch(uint64_t *frame, unsigned long vector)
     longjmp(kernel_ctx, 2);
 }
 
+/*
+ * The event callback (frame RCX, R11, RIP, CS, RFLAGS, RSP, SS; error-code slot 0 added by
+ * the stub): record where it interrupted, clear the port and the pending flags.
+ */
+void event_dispatch(uint64_t *frame, unsigned long vector)
+{
+    shared_info_t *s = HYPERVISOR_shared_info;
+
+    (void)vector;
+    seen.upcalls++;
+    seen.upcall_rip = frame[3];
+    seen.upcall_cs = frame[4];
+    seen.upcall_frame_on_kstack = on_kernel_stack(frame);
+    s->vcpu_info[0].evtchn_upcall_pending = 0;
+    s->vcpu_info[0].evtchn_pending_sel = 0;
+    s->evtchn_pending[ipi_port / 64] &= ~(1UL << (ipi_port % 64));
+}
+
 /* clang-format off */
-#define TRAP_STUB(name, vec, has_ec)                                                               \
+#define TRAP_STUB_TO(name, vec, has_ec, handler)                                                               \
     ".globl " #name "\n" #name ":\n"                                                               \
     ".if " #has_ec " == 0\n" /* make room for an error code 0 under RCX and R11 */          \
     "sub $8, %rsp; push %rax\n"                                                                  \
@@ -257,7 +293,7 @@ void trap_dispatch(uint64_t *frame, unsigned long vector)
     "mov $" #vec ", %esi\n"                                                                        \
     "mov %rsp, %rbp\n"                                                                             \
     "and $-16, %rsp\n"                                                                             \
-    "call trap_dispatch\n"                                                                         \
+    "call " handler "\n"                                                                            \
     "mov %rbp, %rsp\n"                                                                             \
     "pop %rbp; pop %r10; pop %r9; pop %r8; pop %rdi; pop %rsi; pop %rdx; pop %rax\n"               \
     "pop %rcx; pop %r11\n"                                                                         \
@@ -265,14 +301,17 @@ void trap_dispatch(uint64_t *frame, unsigned long vector)
     "push $0\n"                                                                                    \
     "jmp hypercall_page + 23*32\n"
 
+#define TRAP_STUB(name, vec, has_ec) TRAP_STUB_TO(name, vec, has_ec, "trap_dispatch")
+
 __asm__(".pushsection .text\n"
+        TRAP_STUB_TO(event_entry, 0, 0, "event_dispatch")
         TRAP_STUB(trap_bp, 3, 0)
         TRAP_STUB(trap_ud, 6, 0)
         TRAP_STUB(trap_gp, 13, 1)
         TRAP_STUB(trap_pf, 14, 1)
         ".popsection\n");
 /* clang-format on */
-void trap_bp(void), trap_ud(void), trap_gp(void), trap_pf(void);
+void event_entry(void), trap_bp(void), trap_ud(void), trap_gp(void), trap_pf(void);
 
 /* ---- Entering user mode ---- */
 
@@ -339,6 +378,15 @@ int main(void)
     P("set_trap_table = %s", rc_str(HYPERVISOR_set_trap_table(traps)));
     P("callback_op(register, CALLBACKTYPE_syscall) = %s",
       rc_str(HYPERVISOR_callback_op(CALLBACKOP_register, &cb)));
+    struct callback_register ecb = {.type = CALLBACKTYPE_event,
+                                    .flags = CALLBACKF_mask_events,
+                                    .address = (unsigned long)event_entry};
+    struct evtchn_bind_ipi ipi = {.vcpu = 0};
+    P("callback_op(register, CALLBACKTYPE_event) = %s",
+      rc_str(HYPERVISOR_callback_op(CALLBACKOP_register, &ecb)));
+    P("event_channel_op(EVTCHNOP_bind_ipi) = %s",
+      rc_str(HYPERVISOR_event_channel_op(EVTCHNOP_bind_ipi, &ipi)));
+    ipi_port = ipi.port;
     P("stack_switch(FLAT_KERNEL_SS, kernel stack) = %s",
       rc_str(hypercall2(__HYPERVISOR_stack_switch, FLAT_KERNEL_SS,
                         (unsigned long)kernel_stack + sizeof(kernel_stack))));
@@ -381,6 +429,11 @@ int main(void)
       (unsigned long)seen.bp_cs);
     P("hlt in user mode: #GP %u, error code %#lx, CS %#lx", seen.gp_count,
       (unsigned long)seen.gp_ec, (unsigned long)seen.gp_cs);
+    P("syscall 6: EVTCHNOP_send = %s; upcalls: %u, interrupted user mode right after the "
+      "syscall: %s, CS %#lx, frame on the kernel stack: %s",
+      rc_str(seen.send_rc), seen.upcalls,
+      yesno(seen.upcall_rip == USER_CODE + (unsigned long)(user_after_event - user_prog)),
+      (unsigned long)seen.upcall_cs, yesno(seen.upcall_frame_on_kstack));
     P("data page written from user mode: %s", yesno(*(volatile uint64_t *)user_data == 0x55aa));
     P("kernel memory readable again in kernel mode: %s",
       yesno(*(volatile const uint8_t *)KERNEL_VA == *(volatile const uint8_t *)KERNEL_VA));

@@ -4,7 +4,8 @@
 # _PAGE_USER and not the kernel, registers a syscall callback and a kernel stack, and enters
 # user mode with HYPERVISOR_iret (FLAT_USER_CS64). The program makes system calls (answered
 # with the iret hypercall and VGCF_in_syscall), takes a page fault its kernel resolves,
-# finds kernel memory unreachable, raises int3 and #GP; then runs again with the kernel's own
+# finds kernel memory unreachable, raises int3 and #GP, is interrupted by an event upcall
+# (an IPI its kernel sends itself); then runs again with the kernel's own
 # L4 as the user table too (Xen allows it; kernel memory is reachable then); all as dom0 on
 # Xen 4.17 and on mica, compared apart from tests/guests/probe_usermode.diff-ok.
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +27,8 @@ for sys in xen mica; do
     expect_line "$probe: syscall 3: the user read back 0x55aa after the fault was resolved"
     expect_line "$probe: syscall 4: the user's register after the read: 0x5a5a (kernel memory unreachable: yes)"
     expect_line "$probe: int3 in user mode: 1, RIP after it: yes, CS 0x10000e033"
-    expect_line "$probe: one table for both: back in the kernel: by the exit system call; system calls: 5, page faults: 0, unexpected: 0"
+    expect_line "$probe: syscall 6: EVTCHNOP_send = 0; upcalls: 1, interrupted user mode right after the syscall: yes, CS 0xe033, frame on the kernel stack: yes"
+    expect_line "$probe: one table for both: back in the kernel: by the exit system call; system calls: 6, page faults: 0, unexpected: 0"
     if [ $sys = xen ]; then xen_log=$LOG; else mica_log=$LOG; fi
 done
 
