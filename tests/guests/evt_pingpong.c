@@ -5,7 +5,13 @@
  * command line); a guest tells dom0 from d1 by start_info->flags & SIF_INITDOMAIN.
  *
  * Both domains keep events masked (evtchn_upcall_mask = 1, every port masked) and wait with
- * SCHEDOP_poll, reading and clearing the pending bits themselves (evt_util.h).
+ * SCHEDOP_poll, reading and clearing the pending bits themselves (evt_util.h). With
+ * wait=block they wait with SCHEDOP_block instead: the ports they wait on are unmasked, and
+ * each wait clears evtchn_upcall_pending and the selector, looks at the port bits with events
+ * masked and, if nothing is there, blocks (which unmasks events; the upcall goes to
+ * evt_callback and the probe masks events again). A single-shot timer (VIRQ_TIMER, periodic
+ * timer stopped) at the wait's deadline turns a lost wake-up into a "lost" report, not a
+ * hang.
  *
  *   d1    alloc_unbound(remote dom 0): the first free port, 1. Then, for round 1..N: wait for
  *         dom0's event (ping), clear it, send (pong). After round N it checks for 20 ms that
@@ -27,6 +33,7 @@
  *   die=K           d1 dies on receiving ping K instead of answering it (K <= N)
  *   how=crash|fault how it dies: SCHEDOP_shutdown(SHUTDOWN_crash) (default) or a load from
  *                   an unmapped address with no trap table (the hypervisor crashes it)
+ *   wait=poll|block how each side waits (default poll)
  * With die=K dom0 must see VIRQ_DOM_EXC while waiting for pong K, after K-1 round trips,
  * with its port reverted to unbound (remote dom 1); a send on it is then dropped (0).
  *
@@ -70,26 +77,36 @@ struct counts {
     unsigned long spurious;   /* SCHEDOP_poll returned with nothing pending */
 };
 
+static bool use_block;  /* wait=block */
+static long timer_port; /* VIRQ_TIMER, for wait=block's deadlines */
+
 /*
- * Wait for @port (and, if @virq_port is non-zero, VIRQ_DOM_EXC on it) with SCHEDOP_poll
- * until @deadline. Clears @port's pending bit when it is set.
+ * Wait for @port (and, if @virq_port is non-zero, VIRQ_DOM_EXC on it) until @deadline, with
+ * SCHEDOP_poll or (wait=block) SCHEDOP_block. Clears @port's pending bit when it is set.
  */
 static enum wait_result wait_for(evtchn_port_t port, evtchn_port_t virq_port, uint64_t deadline,
                                  struct counts *c)
 {
     evtchn_port_t ports[2] = {port, virq_port};
+    xen_ulong_t expected = BIT(port) | (virq_port ? BIT(virq_port) : 0);
+    bool armed = false;
 
     for (;;) {
-        long rc = evt_poll(ports, virq_port ? 2 : 1, deadline);
-        xen_ulong_t w = evt_pending_word0();
+        long rc;
 
-        if (rc) {
-            P("FAIL: SCHEDOP_poll = %s", rc_str(rc));
-            return LOST;
+        if (use_block) {
+            /* Clear the upcall flags before reading the bits: an event after this sets them
+               again and the block below returns at once. */
+            evt_clear_upcall();
+            if (timer_port > 0)
+                evt_test_and_clear((evtchn_port_t)timer_port);
         }
+        xen_ulong_t w = evt_pending_word0();
+        if (armed && (w & expected))
+            HYPERVISOR_set_timer_op(0); /* the deadline is not needed any more */
         if (w & BIT(port)) {
             evt_test_and_clear(port);
-            if (w & ~(BIT(port) | (virq_port ? BIT(virq_port) : 0)))
+            if (w & ~expected)
                 c->unexpected++;
             c->received++;
             return GOT_EVENT;
@@ -98,7 +115,23 @@ static enum wait_result wait_for(evtchn_port_t port, evtchn_port_t virq_port, ui
             return PEER_DIED;
         if (evt_now_ns() >= deadline)
             return LOST;
-        c->spurious++;
+        if (use_block) {
+            if (!armed) {
+                HYPERVISOR_set_timer_op(deadline);
+                armed = true;
+            }
+            rc = HYPERVISOR_sched_op(SCHEDOP_block, NULL);
+            evt_vcpu()->evtchn_upcall_mask = 1;
+            __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        } else {
+            rc = evt_poll(ports, virq_port ? 2 : 1, deadline);
+        }
+        if (rc) {
+            P("FAIL: %s = %s", use_block ? "SCHEDOP_block" : "SCHEDOP_poll", rc_str(rc));
+            return LOST;
+        }
+        if (!(evt_pending_word0() & expected))
+            c->spurious++;
     }
 }
 
@@ -106,6 +139,26 @@ static void setup(void)
 {
     evt_vcpu()->evtchn_upcall_mask = 1;
     evt_mask_all_ports();
+}
+
+/*
+ * wait=block, after the channel is set up (so that its port numbers do not change): the
+ * event callback, VIRQ_TIMER for the deadlines with the periodic timer stopped, and the
+ * ports waited on (@a, @b if non-zero) unmasked so that they deliver upcalls.
+ */
+static void block_setup(const char *who, evtchn_port_t a, evtchn_port_t b)
+{
+    if (!use_block)
+        return;
+    long rc = evt_register_callback();
+    timer_port = evt_bind_virq(VIRQ_TIMER);
+    long stop = HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
+    P("%s: wait=block: callback_op(register) = %s, VIRQ_TIMER port %s, stop_periodic_timer = %s",
+      who, rc_str(rc), rc_str(timer_port), rc_str(stop));
+    evt_unmask((evtchn_port_t)timer_port);
+    evt_unmask(a);
+    if (b)
+        evt_unmask(b);
 }
 
 static __attribute__((noreturn)) void die(const char *how)
@@ -128,6 +181,7 @@ static int run_d1(unsigned long rounds, unsigned long die_at, const char *how)
     P("d1: alloc_unbound(remote dom 0) = %s", rc_str(port));
     if (port <= 0)
         return 1;
+    block_setup("d1", (evtchn_port_t)port, 0);
     for (unsigned long i = 1; i <= rounds; i++) {
         uint64_t deadline = evt_now_ns() + (i == 1 ? FIRST_WAIT_NS : WAIT_NS);
 
@@ -186,6 +240,7 @@ static int run_dom0(unsigned long rounds, unsigned long die_at)
     P("d0: port %u pending after the bind: %d", L, evt_test_and_clear(L));
     evt_status(L, st, sizeof(st));
     P("d0: status(port %u) = %s", L, st);
+    block_setup("d0", L, V);
 
     P("d0: exchange: %lu round trips%s", rounds, die_at ? ", d1 dies on one" : "");
     uint64_t t0 = evt_now_ns(), t1 = t0;
@@ -251,9 +306,11 @@ int main(void)
 {
     unsigned long rounds = opt_ulong("rounds", DEFAULT_ROUNDS);
     unsigned long die_at = opt_ulong("die", 0);
-    char how[16] = "crash";
+    char how[16] = "crash", wait[16] = "poll";
 
     cmdline_get("how", how, sizeof(how));
+    cmdline_get("wait", wait, sizeof(wait));
+    use_block = strcmp(wait, "block") == 0;
     setup();
     if (!(start_info->flags & SIF_INITDOMAIN))
         return run_d1(rounds, die_at, how);

@@ -5,7 +5,7 @@
  *
  * Events stay masked (evtchn_upcall_mask = 1, every port masked) except where a step needs
  * an upcall: SCHEDOP_block clears the upcall mask itself, and the pending port is unmasked
- * for it. The upcall then enters evt_callback (below), which counts it, clears
+ * for it. The upcall then enters evt_callback (evt_util.h), which counts it, clears
  * evtchn_upcall_pending and returns with HYPERVISOR_iret; the probe looks at the port bits
  * and masks events again.
  *
@@ -24,36 +24,6 @@
 #include "evt_util.h"
 
 #define MS 1000000ULL
-
-#define EVT_STR_(x) #x
-#define EVT_STR(x)  EVT_STR_(x)
-
-/** Upcalls taken by evt_callback. */
-volatile unsigned long evt_upcalls;
-
-/*
- * The event callback (CALLBACKTYPE_event). The hypervisor enters it with the PV64 bounce
- * frame RCX, R11, RIP, CS, RFLAGS, RSP, SS on the stack (arch-x86/xen-x86_64.h) and events
- * masked. It pops RCX and R11 (their interrupted values, which the iret stub pushes again),
- * counts the upcall, clears vcpu_info[0].evtchn_upcall_pending (the first byte of
- * shared_info) so that the return does not re-enter it, and returns through the hypercall
- * page's iret stub with iret_context.flags = 0; HYPERVISOR_iret restores the upcall mask from
- * the frame's RFLAGS.IF. Port bits and evtchn_pending_sel are left for the probe to read.
- */
-extern const char evt_callback[];
-__asm__(".pushsection .text\n"
-        ".globl evt_callback\n"
-        "evt_callback:\n\t"
-        "pop %rcx\n\t"
-        "pop %r11\n\t"
-        "push %rax\n\t"
-        "lock incq evt_upcalls(%rip)\n\t"
-        "movq HYPERVISOR_shared_info(%rip), %rax\n\t"
-        "movb $0, (%rax)\n\t"
-        "pop %rax\n\t"
-        "push $0\n\t"
-        "jmp hypercall_page + " EVT_STR(__HYPERVISOR_iret) " * 32\n"
-                                                           ".popsection");
 
 static int failures;
 
@@ -368,14 +338,12 @@ static void cancel_cases(evtchn_port_t T)
 
 int main(void)
 {
-    struct callback_register cb = {.type = CALLBACKTYPE_event,
-                                   .address = (unsigned long)evt_callback};
     long rc;
 
     mask_events();
     evt_mask_all_ports();
     clear_all();
-    rc = HYPERVISOR_callback_op(CALLBACKOP_register, &cb);
+    rc = evt_register_callback();
     P("callback_op(register event callback) = %s", rc_str(rc));
 
     long T = evt_bind_virq(VIRQ_TIMER);

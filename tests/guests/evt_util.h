@@ -8,7 +8,12 @@
  * SCHEDOP_poll, which wakes on a polled port's pending bit whether the port is masked or not
  * (xen/sched.h; Xen's evtchn_check_pollers), and the pending bits are read and cleared here.
  *
- * Include after probe.h (which defines P() and rc_str()).
+ * For SCHEDOP_block, which clears the upcall mask and returns only for an event that would
+ * be delivered, evt_register_callback() installs evt_callback, a minimal event callback that
+ * counts the upcall and clears evtchn_upcall_pending, leaving the port bits to the probe.
+ *
+ * Include after probe.h (which defines P() and rc_str()), once per probe image (the header
+ * defines evt_callback and evt_upcalls).
  */
 #ifndef TESTS_GUESTS_EVT_UTIL_H
 #define TESTS_GUESTS_EVT_UTIL_H
@@ -205,6 +210,46 @@ static inline long evt_poll(evtchn_port_t *ports, unsigned int nr, uint64_t time
 
     set_xen_guest_handle(p.ports, ports);
     return HYPERVISOR_sched_op(SCHEDOP_poll, &p);
+}
+
+#define EVT_STR_(x) #x
+#define EVT_STR(x)  EVT_STR_(x)
+
+/** Upcalls taken by evt_callback. */
+volatile unsigned long evt_upcalls;
+
+/*
+ * The event callback (CALLBACKTYPE_event). The hypervisor enters it with the PV64 bounce
+ * frame RCX, R11, RIP, CS, RFLAGS, RSP, SS on the stack (arch-x86/xen-x86_64.h) and events
+ * masked. It pops RCX and R11 (their interrupted values, which the iret stub pushes again),
+ * counts the upcall, clears vcpu_info[0].evtchn_upcall_pending (the first byte of
+ * shared_info) so that the return does not re-enter it, and returns through the hypercall
+ * page's iret stub with iret_context.flags = 0; HYPERVISOR_iret restores the upcall mask from
+ * the frame's RFLAGS.IF. Port bits and evtchn_pending_sel are left for the probe to read.
+ * Every other register is preserved.
+ */
+extern const char evt_callback[];
+__asm__(".pushsection .text\n"
+        ".globl evt_callback\n"
+        "evt_callback:\n\t"
+        "pop %rcx\n\t"
+        "pop %r11\n\t"
+        "push %rax\n\t"
+        "lock incq evt_upcalls(%rip)\n\t"
+        "movq HYPERVISOR_shared_info(%rip), %rax\n\t"
+        "movb $0, (%rax)\n\t"
+        "pop %rax\n\t"
+        "push $0\n\t"
+        "jmp hypercall_page + " EVT_STR(__HYPERVISOR_iret) " * 32\n"
+                                                           ".popsection");
+
+/** Register evt_callback as the event callback (callback.h, CALLBACKOP_register); 0 or -errno. */
+static inline long evt_register_callback(void)
+{
+    struct callback_register cb = {.type = CALLBACKTYPE_event,
+                                   .address = (unsigned long)evt_callback};
+
+    return HYPERVISOR_callback_op(CALLBACKOP_register, &cb);
 }
 
 #endif /* TESTS_GUESTS_EVT_UTIL_H */
