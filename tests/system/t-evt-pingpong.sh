@@ -12,10 +12,12 @@
 #   pingpong-block  the same with SCHEDOP_block instead of SCHEDOP_poll (wait=block): the
 #               ports deliver upcalls to the probe's event callback, every one counted.
 #   die-crash   d1 calls SCHEDOP_shutdown(crash) on receiving ping 50,000 instead of answering;
-#   die-fault   d1 faults (no trap table) on receiving ping 1,000 of 2,000:
-#               dom0 finds VIRQ_DOM_EXC pending while waiting for that pong, after exactly one
-#               round trip fewer, its port unbound (remote dom 1), a send to it dropped (0),
-#               and powers off cleanly.
+#   die-fault   d1 faults (no trap table) on receiving ping 1,000 of 2,000;
+#   die-block   as die-crash at ping 1,000 of 2,000, with wait=block (dom0 is woken from
+#               SCHEDOP_block by the VIRQ_DOM_EXC upcall).
+#               In each, dom0 finds VIRQ_DOM_EXC pending while waiting for that pong, after
+#               exactly one round trip fewer, its port unbound (remote dom 1), a send to it
+#               dropped (0), and powers off cleanly.
 . "$(dirname "$0")/lib.sh"
 
 elf=$BUILD/tests/guests/evt_pingpong.elf
@@ -77,10 +79,10 @@ expect_line 'mica: power off (clean)'
 expect_no_line 'FAIL'
 expect_faster_than 60
 
-die_run() { # NAME ROUNDS DIE_AT HOW
-    local name=$1 rounds=$2 at=$3 how=$4
+die_run() { # NAME ROUNDS DIE_AT HOW [WAIT]
+    local name=$1 rounds=$2 at=$3 how=$4 wait=${5:-poll}
     echo " $name:"
-    RUN=$name run_mica --timeout 90 --append "$hv" "$elf rounds=$rounds die=$at how=$how"
+    RUN=$name run_mica --timeout 90 --append "$hv" "$elf rounds=$rounds die=$at how=$how wait=$wait"
     expect_status 0
     expect_line "(d0) evt_pingpong: d0: exchange: $rounds round trips, d1 dies on one"
     expect_line "(d1) evt_pingpong: d1: received ping $at"
@@ -103,4 +105,6 @@ expect_line '(d1) evt_pingpong: d1: dying: SCHEDOP_shutdown(SHUTDOWN_crash)'
 die_run die-fault 2000 1000 fault
 expect_line '(d1) evt_pingpong: d1: dying: load from 0x10000000 (no trap table)'
 expect_regex '^mica: d1 crashed: exception 14 \(#PF'
+die_run die-block 2000 1000 crash block
+expect_line '(d0) evt_pingpong: d0: wait=block: callback_op(register) = 0, VIRQ_TIMER port 3, stop_periodic_timer = 0'
 finish
