@@ -33,10 +33,11 @@
  *  - L2/L3/L4: the flags may not include PWT, PCD, PSE (no superpages) or GLOBAL (-EINVAL);
  *    the target must be a frame the domain owns (-EINVAL) that validates as the next lower
  *    level (its validation error otherwise). A read-only entry pointing at its own table is
- *    a linear (recursive) mapping: allowed, takes no reference. A writable one is refused
- *    (-EINVAL), and so, in mica, is a linear entry pointing at another table of the same
- *    level (Xen 4.17 allows that one, with extra bookkeeping mica's page_info has no room
- *    for; see docs/abi.md).
+ *    a linear (recursive) mapping: allowed, takes no reference. A read-only entry pointing
+ *    at another validated table of the same level is allowed as in Xen 4.17
+ *    (get_lN_linear_pagetable, XSA-240): it takes a general and a type reference, and
+ *    page_info's linear_pt_count keeps a table with such entries from being the target of
+ *    one, and a target from having any. A writable linear entry is refused (-EINVAL).
  *  - L4 slots 256-271 belong to the hypervisor: validation neither reads nor references
  *    them and then rewrites them from the hypervisor's own L4 (arch_init_hv_l4_slots());
  *    no update may change them (-EINVAL).
@@ -321,8 +322,8 @@ void share_xen_page_with_guest(mfn_t mfn, struct domain *d);
 /**
  * Drop every page-table reference @d holds: its vCPUs' CR3 references and every pin
  * (scanning the frame table for @d's pinned frames, O(max_mfn)). Afterwards none of @d's
- * frames has a page-table type reference left (mica allows no cross-table linear entries,
- * so the tables form a tree rooted in pins and CR3s).
+ * frames has a page-table type reference left (the XSA-240 rule keeps same-level linear
+ * entries from forming loops, so every table hangs off a pin or a CR3).
  */
 void put_domain_page_tables(struct domain *d);
 
