@@ -6,6 +6,7 @@
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/guest_access.h>
 #include <mica/page_types.h>
 #include <mica/printf.h>
@@ -22,6 +23,7 @@ struct dom_acct {
     uint64_t ptes_validated, tables_promoted, tables_demoted, validation_failures;
     uint64_t tlb_flushes, invlpgs, mmu_update_reqs, mmuext_ops, update_va_mappings;
     uint64_t ptwr_emulated;
+    uint64_t gnt_maps, gnt_unmaps, gnt_copies, gnt_failures;
     uint64_t run_ns;
 };
 static struct dom_acct acct[MAX_DOMAINS];
@@ -30,9 +32,11 @@ static struct dom_acct acct[MAX_DOMAINS];
 static unsigned int running = DOMID_IDLE;
 static bool idle; /* in schedule()'s idle loop */
 static uint64_t running_since;
-/* mm_counters and ptwr_counters as they were at the last change of the running domain. */
+/* mm_counters, ptwr_counters and gnttab_counters as they were at the last change of the
+   running domain. */
 static struct mm_counters mm_seen;
 static uint64_t ptwr_seen;
+static struct gnttab_counters gnt_seen;
 
 /* Add what the machine-wide counters grew by since the last call to @a (NULL: boot work,
    attributed to no domain). */
@@ -51,9 +55,17 @@ static void fold_mm(struct dom_acct *a)
         a->mmuext_ops += m->mmuext_ops - mm_seen.mmuext_ops;
         a->update_va_mappings += m->update_va_mapping - mm_seen.update_va_mapping;
         a->ptwr_emulated += ptwr_counters.emulated - ptwr_seen;
+        const struct gnttab_counters *g = &gnttab_counters;
+        a->gnt_maps += g->maps - gnt_seen.maps;
+        a->gnt_unmaps += g->unmaps - gnt_seen.unmaps;
+        a->gnt_copies += g->copies - gnt_seen.copies;
+        a->gnt_failures += (g->map_failures - gnt_seen.map_failures) +
+                           (g->unmap_failures - gnt_seen.unmap_failures) +
+                           (g->copy_failures - gnt_seen.copy_failures);
     }
     mm_seen = *m;
     ptwr_seen = ptwr_counters.emulated;
+    gnt_seen = gnttab_counters;
 }
 
 /* Close the running period: page-table work and CPU time to whoever ran, idle time to the
@@ -100,14 +112,6 @@ void stats_idle_begin(void)
     idle = true;
 }
 
-/* Grant tables: when they exist, their per-domain counters are copied here (gnt_maps,
-   gnt_unmaps, gnt_copies, gnt_other of struct mica_stats_domain). Until then they read 0. */
-static void fill_grant_counters(const struct domain *d, struct mica_stats_domain *out)
-{
-    (void)d;
-    out->gnt_maps = out->gnt_unmaps = out->gnt_copies = out->gnt_other = 0;
-}
-
 int stats_read_domain(const struct domain *d, struct mica_stats_domain *out)
 {
     const struct evtchn_stats *e = &d->evtchn.stats;
@@ -150,7 +154,10 @@ int stats_read_domain(const struct domain *d, struct mica_stats_domain *out)
     out->evt_unmask_upcalls = e->unmask_upcalls;
     out->upcalls_delivered = d->upcalls_delivered;
 
-    fill_grant_counters(d, out);
+    out->gnt_maps = a->gnt_maps;
+    out->gnt_unmaps = a->gnt_unmaps;
+    out->gnt_copies = a->gnt_copies;
+    out->gnt_failures = a->gnt_failures;
 
     out->slices = d->vcpu[0] ? d->vcpu[0]->slices : 0;
     out->run_ns = a->run_ns;
@@ -317,8 +324,8 @@ static void print_domain(const struct domain *d)
                  "masked %lu, coalesced %lu), unmask upcalls %lu, upcalls delivered %lu\n",
                  s.evt_send_ops, s.evt_raised, s.evt_upcalls_raised, s.evt_already_pending,
                  s.evt_masked, s.evt_coalesced, s.evt_unmask_upcalls, s.upcalls_delivered);
-    printk_level(LOG_ERR, "    grants: map %lu, unmap %lu, copy %lu, other %lu\n", s.gnt_maps,
-                 s.gnt_unmaps, s.gnt_copies, s.gnt_other);
+    printk_level(LOG_ERR, "    grants: map %lu, unmap %lu, copy %lu, failed %lu\n", s.gnt_maps,
+                 s.gnt_unmaps, s.gnt_copies, s.gnt_failures);
 }
 
 void stats_print_all(void)

@@ -34,7 +34,7 @@ expect_regex '^  d0: slices [0-9]+, run [0-9]+ us, pages [0-9]+$'
 expect_regex '^    hypercalls \(nr:count\):( [0-9]+:[0-9]+)* 18:[1-9]'
 expect_regex '^    events: sent [0-9]+, raised [1-9][0-9]*, upcalls raised [0-9]+'
 expect_regex '^    page tables: ptes validated [0-9]+, promoted [0-9]+'
-expect_regex '^    grants: map [0-9]+, unmap [0-9]+, copy [0-9]+, other [0-9]+$'
+expect_regex '^    grants: map [0-9]+, unmap [0-9]+, copy [0-9]+, failed [0-9]+$'
 # e: event channels (the probe's VIRQ_TIMER port).
 expect_line "mica: debug key 'e': dump event channels"
 expect_regex '^  d0: [1-9][0-9]* ports bound of [0-9]+ valid; upcall pending [01] mask [01], selector (0|0x[0-9a-f]+)$'

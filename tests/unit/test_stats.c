@@ -14,6 +14,7 @@
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
+#include <mica/grant_table.h>
 #include <mica/page_types.h>
 #include <mica/ptwr.h>
 #include <mica/stats.h>
@@ -24,6 +25,7 @@
 struct vcpu *current;
 struct mm_counters mm_counters;
 struct ptwr_counters ptwr_counters;
+struct gnttab_counters gnttab_counters;
 
 static struct domain dom[3]; /* d0 (privileged), d1, d2 */
 static struct vcpu vcpus[3];
@@ -157,7 +159,7 @@ START_TEST(test_domain_fields)
     ck_assert_uint_eq(s.evt_unmask_upcalls, 7);
     ck_assert_uint_eq(s.upcalls_delivered, 8);
     ck_assert_uint_eq(s.slices, 9);
-    ck_assert_uint_eq(s.gnt_maps + s.gnt_unmaps + s.gnt_copies + s.gnt_other, 0);
+    ck_assert_uint_eq(s.gnt_maps + s.gnt_unmaps + s.gnt_copies + s.gnt_failures, 0);
     for (unsigned int i = 0; i < 8; i++)
         ck_assert_uint_eq(s.reserved[i], 0);
 }
@@ -176,6 +178,10 @@ START_TEST(test_attribution)
     mm_counters.entries_validated += 3;
     mm_counters.tlb_flushes += 1;
     mm_counters.mmu_updates += 6;
+    gnttab_counters.maps += 2;
+    gnttab_counters.copies += 5;
+    gnttab_counters.copy_failures += 1;
+    gnttab_counters.map_failures += 2;
     stats_idle_begin();
     fake_now += 700;
     stats_idle_begin(); /* still idle: no second entry */
@@ -193,6 +199,10 @@ START_TEST(test_attribution)
     ck_assert_uint_eq(s2.tlb_flushes, 1);
     ck_assert_uint_eq(s2.mmu_update_reqs, 6);
     ck_assert_uint_eq(s2.run_ns, 300);
+    ck_assert_uint_eq(s2.gnt_maps, 2);
+    ck_assert_uint_eq(s2.gnt_copies, 5);
+    ck_assert_uint_eq(s2.gnt_failures, 3);
+    ck_assert_uint_eq(s1.gnt_maps, 0);
 
     struct mica_stats_cpu c = read_cpu();
     ck_assert_uint_eq(c.idle_entries, 1);

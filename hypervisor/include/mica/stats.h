@@ -2,15 +2,17 @@
  * Measurement counters in one place (DESIGN.md §2.5; issue 8 "Seeing inside").
  *
  * The counters themselves stay where the work is done: hypercalls by number and event
- * counters in struct domain, page-table counters in mm_counters and ptwr_counters (one set
- * for the machine), the per-CPU ones below. common/stats.c gathers them into the public
- * structures of <public/mica_stats.h> for HYPERVISOR_mica_stats_op and the `c` debug key.
+ * counters in struct domain, page-table and grant counters in mm_counters, ptwr_counters and
+ * gnttab_counters (one set for the machine), the per-CPU ones below. common/stats.c gathers them
+ * into the public structures of <public/mica_stats.h> for HYPERVISOR_mica_stats_op and the `c`
+ * debug key.
  *
  * The machine-wide page-table counters are attributed to domains by difference: at every
  * change of the running domain (stats_schedule(), stats_idle_begin()) what they grew by since
  * the last change is added to the domain that was running. mica is uniprocessor and does
- * page-table work only for the running domain (or at boot, for no domain), so this is exact
- * for hypercalls and write faults and costs nothing in mm.c.
+ * page-table and grant work only for the running domain (or at boot, for no domain), so this
+ * is exact for hypercalls and write faults and costs nothing in mm.c or grant_table.c. (A
+ * dying domain's teardown counts for the domain that was running when it died.)
  */
 #ifndef MICA_STATS_H
 #define MICA_STATS_H

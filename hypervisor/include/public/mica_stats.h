@@ -92,11 +92,11 @@ struct mica_stats_domain {
     uint64_t evt_coalesced;       /* ... suppressed: an upcall was already pending */
     uint64_t evt_unmask_upcalls;  /* upcalls raised by EVTCHNOP_unmask */
     uint64_t upcalls_delivered;   /* event upcalls bounced into the guest */
-    /* Grant tables (zero until mica has them). */
-    uint64_t gnt_maps;   /* GNTTABOP_map_grant_ref operations that succeeded */
-    uint64_t gnt_unmaps; /* GNTTABOP_unmap_grant_ref operations that succeeded */
-    uint64_t gnt_copies; /* GNTTABOP_copy segments that succeeded */
-    uint64_t gnt_other;  /* other grant-table operations */
+    /* Grant tables (common/grant_table.c), the operations this domain asked for. */
+    uint64_t gnt_maps;     /* GNTTABOP_map_grant_ref operations that succeeded */
+    uint64_t gnt_unmaps;   /* GNTTABOP_unmap_grant_ref operations that succeeded */
+    uint64_t gnt_copies;   /* GNTTABOP_copy operations that succeeded */
+    uint64_t gnt_failures; /* map, unmap and copy operations that failed */
     /* Scheduling. */
     uint64_t slices;      /* times the scheduler gave the domain's vCPU the CPU */
     uint64_t run_ns;      /* time the domain's vCPU held the CPU, ns */
