@@ -327,6 +327,23 @@ static void cancel_cases(evtchn_port_t T)
     expect(r1 == 0 && r2 == 0 && !fired);
     clear_all();
 
+    /* Xen's guard against wrapped deadlines: more than 2^50 ns away fires in 100 ms. */
+    uint64_t t0 = evt_now_ns();
+    r1 = HYPERVISOR_set_timer_op(t0 + (1ULL << 51));
+    fired = poll_until(T, t0 + 1000 * MS);
+    uint64_t t1 = evt_now_ns();
+    P("set_timer_op(+2^51 ns) = %s: VIRQ_TIMER within 1 s: %d, not before 100 ms: %s", rc_str(r1),
+      fired, yes(t1 - t0 >= 100 * MS));
+    timing("set_timer_op 2^51 ns (100 ms guard)", t0, t0 + 100 * MS, t1);
+    expect(r1 == 0 && fired && t1 - t0 >= 100 * MS);
+    clear_all();
+
+    struct vcpu_set_singleshot_timer far = {.timeout_abs_ns = evt_now_ns() + 10 * MS};
+    P("VCPUOP_set_singleshot_timer(vcpu 1) = %s",
+      rc_str(HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 1, &far)));
+    P("VCPUOP_stop_periodic_timer(vcpu 1) = %s",
+      rc_str(HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 1, NULL)));
+
     r1 = set_singleshot(evt_now_ns() - 1 * MS, 0);
     P("singleshot 1 ms ago = %s: VIRQ_TIMER pending at once %d", rc_str(r1), evt_pending(T));
     clear_all();
