@@ -51,13 +51,34 @@ void update_vcpu_system_time(struct vcpu *v)
     __atomic_add_fetch(&t->version, 1, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * The periodic timer runs only while its vCPU has the CPU, as Xen's (sched/core.c
+ * vcpu_periodic_timer_work): a tick that fell due while the vCPU was descheduled or blocked
+ * is delivered once when it runs again, and a blocked vCPU is not woken by it.
+ */
+void vcpu_periodic_timer_work(struct vcpu *v)
+{
+    uint64_t now = now_ns(), next;
+
+    if (!v->periodic_period)
+        return;
+    next = v->periodic_last_event + v->periodic_period;
+    if (now >= next) {
+        send_guest_virq(v, VIRQ_TIMER);
+        v->periodic_last_event = now;
+        next = now + v->periodic_period;
+    }
+    timer_set(&v->periodic_timer, next);
+}
+
+void vcpu_periodic_timer_stop(struct vcpu *v)
+{
+    timer_stop(&v->periodic_timer);
+}
+
 static void periodic_fired(void *data)
 {
-    struct vcpu *v = data;
-
-    send_guest_virq(v, VIRQ_TIMER);
-    if (v->periodic_period)
-        timer_set(&v->periodic_timer, v->periodic_timer.expires + v->periodic_period);
+    vcpu_periodic_timer_work(data);
 }
 
 static void singleshot_fired(void *data)
@@ -67,11 +88,11 @@ static void singleshot_fired(void *data)
 
 static void set_periodic(struct vcpu *v, uint64_t period)
 {
+    timer_stop(&v->periodic_timer);
+    v->periodic_last_event = now_ns();
     v->periodic_period = period;
-    if (period)
-        timer_set(&v->periodic_timer, now_ns() + period);
-    else
-        timer_stop(&v->periodic_timer);
+    if (period && v == current)
+        vcpu_periodic_timer_work(v);
 }
 
 void vcpu_timers_init(struct vcpu *v)

@@ -22,6 +22,15 @@ void domain_set_wallclock(struct domain *d);
  */
 void vcpu_timers_init(struct vcpu *v);
 
+/**
+ * @v is given the CPU: deliver a periodic tick that fell due meanwhile and re-arm the periodic
+ * timer (Xen's vcpu_periodic_timer_work). The timer runs only while @v has the CPU.
+ */
+void vcpu_periodic_timer_work(struct vcpu *v);
+
+/** @v leaves the CPU (descheduled, blocked, idle): its periodic timer stops. */
+void vcpu_periodic_timer_stop(struct vcpu *v);
+
 /** Stop all of @v's timers (domain teardown). */
 void vcpu_timers_stop(struct vcpu *v);
 
