@@ -151,7 +151,11 @@ void schedule(void)
     need_resched = false;
     if (!slice_timer.fn)
         timer_init(&slice_timer, slice_expired, NULL);
-    while (!(next = pick_next())) {
+    next = pick_next();
+    /* The vCPU leaving the CPU stops its periodic timer (Xen: it runs only while running). */
+    if (current && next != current)
+        vcpu_periodic_timer_stop(current);
+    while (!next) {
         if (!any_domain_alive()) {
             printk("mica: no domain left to run\n");
             printk("mica: power off (clean)\n");
@@ -162,8 +166,10 @@ void schedule(void)
         stats_idle_begin(); /* issue 8: idle counters and trace */
         idle_enter();
         __asm__ volatile("sti; hlt; cli" ::: "memory");
+        next = pick_next();
     }
     next->slices++;
+    vcpu_periodic_timer_work(next);
     stats_schedule(next); /* issue 8: context-switch counters and trace */
     timer_set(&slice_timer, now_ns() + SCHED_SLICE_NS);
     need_resched = false;

@@ -53,6 +53,7 @@ struct vcpu {
     struct timer poll_timer;            /* SCHEDOP_poll timeout */
     struct timer periodic_timer;        /* VIRQ_TIMER every periodic_period ns */
     uint64_t periodic_period;           /* ns; 0 = stopped (default 10 ms, as Xen) */
+    uint64_t periodic_last_event;       /* system time of the last periodic tick, ns */
     struct timer singleshot_timer;      /* set_timer_op / VCPUOP_set_singleshot_timer */
 
     /* The guest's GDT (set_gdt; <mica/descriptor.h>): each frame holds a general and a
