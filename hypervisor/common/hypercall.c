@@ -10,6 +10,7 @@
 
 static const hypercall_fn_t hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_set_timer_op] = do_set_timer_op,
+    [__HYPERVISOR_domctl] = do_domctl,
     [__HYPERVISOR_physdev_op] = do_physdev_op,
     [__HYPERVISOR_vcpu_op] = do_vcpu_op,
     [__HYPERVISOR_set_trap_table] = do_set_trap_table,
@@ -33,9 +34,9 @@ static const hypercall_fn_t hypercall_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_event_channel_op] = do_event_channel_op,
     [__HYPERVISOR_set_gdt] = do_set_gdt,
     [__HYPERVISOR_update_descriptor] = do_update_descriptor,
+    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
     /* mica's own (xen.h's arch_7, unused by Xen 4.17): <public/mica_stats.h> */
     [__HYPERVISOR_mica_stats_op] = do_mica_stats_op,
-    [__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 
 long hypercall_dispatch(unsigned long nr, const struct cpu_regs *regs)

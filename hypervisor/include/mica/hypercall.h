@@ -141,6 +141,8 @@ bool hypercall_preempt_check(void);
  */
 uint64_t sched_slice_end_ns(void);
 
+long do_domctl(unsigned long arg, unsigned long a2, unsigned long a3, unsigned long a4,
+               unsigned long a5);
 long do_set_timer_op(unsigned long timeout, unsigned long a2, unsigned long a3, unsigned long a4,
                      unsigned long a5);
 long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg, unsigned long a4,
