@@ -290,6 +290,18 @@ static int evtchn_alloc_unbound(struct evtchn_alloc_unbound *a)
     return 0;
 }
 
+int evtchn_alloc_unbound_for(struct domain *d, domid_t remote)
+{
+    int port = get_free_port(d);
+    struct evtchn *chn;
+
+    if (port < 0)
+        return port;
+    chn = bind_port(d, (unsigned int)port, ECS_UNBOUND, 0);
+    chn->remote_dom = remote;
+    return port;
+}
+
 /* EVTCHNOP_bind_interdomain: join a new local port to @b->remote_port of @b->remote_dom,
    which must be unbound and name the caller. A domain may bind to itself. */
 static int evtchn_bind_interdomain(struct evtchn_bind_interdomain *b)

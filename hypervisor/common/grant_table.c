@@ -54,6 +54,23 @@ static struct grant_mapping *maptrack_entry(const struct grant_table *gt, grant_
     return &f[h % MAPTRACK_PER_FRAME];
 }
 
+int gnttab_grant_access_for(struct domain *d, grant_ref_t ref, domid_t to, mfn_t mfn,
+                            bool readonly)
+{
+    struct grant_table *gt = d->grant_table;
+    grant_entry_v1_t *sha;
+
+    if (!gt || ref >= nr_grant_entries(gt))
+        return -EINVAL;
+    sha = shared_entry(gt, ref);
+    sha->domid = to;
+    sha->frame = (uint32_t)mfn;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* frame and domid before the flags (grant_table.h) */
+    __atomic_store_n(&sha->flags, (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
+                     __ATOMIC_SEQ_CST);
+    return 0;
+}
+
 /* The shared flags word is the guest's too: change it only with atomic operations. */
 static uint16_t read_flags(const grant_entry_v1_t *sha)
 {

@@ -20,6 +20,7 @@
 #include <mica/string.h>
 #include <mica/time.h>
 #include <mica/timer.h>
+#include <mica/wiring.h>
 #include <mica/trace.h>
 
 #define MAX_MODULES 16
@@ -37,6 +38,9 @@ static char opt_debug_fault[16]; /* test-only: make the hypervisor fault on purp
 /* Until boot configurations exist: run N unprivileged copies of dom0's kernel (d1..dN). */
 static uint64_t opt_domu_copies;
 static uint64_t opt_domu_mem = 32UL << 20; /* bytes each */
+/* With domu_copies: wire each copy to dom0 with a shared ring (wiring.c), frontend d1..dN,
+   backend dom0, until boot configurations describe devices. */
+static bool opt_domu_rings;
 
 static int parse_dom0_mem(const char *value, bool negated, void *var)
 {
@@ -76,6 +80,7 @@ static const struct cmdline_option hv_options[] = {
     CMDLINE_OPT_STRING("debug_fault", opt_debug_fault),
     CMDLINE_OPT_UINT("domu_copies", &opt_domu_copies),
     CMDLINE_OPT_SIZE("domu_mem", &opt_domu_mem),
+    CMDLINE_OPT_BOOL("domu_rings", &opt_domu_rings),
     /* The trace buffer (issue 8, <mica/trace.h>): trace=on, trace_size=N records. */
     CMDLINE_OPT_BOOL("trace", &opt_trace),
     CMDLINE_OPT_UINT("trace_size", &opt_trace_size),
@@ -305,6 +310,9 @@ static __noreturn void start_dom0(void)
         ucfg.nr_pages = opt_domu_mem >> PAGE_SHIFT;
         if (pv_domain_build(&ucfg, &du))
             panic("could not build d%u from module 0", i);
+        struct ring_wiring w;
+        if (opt_domu_rings && wire_ring(du, d0, &w))
+            panic("could not wire d%u to d0", i);
     }
     printk("mica: starting d0%s\n", opt_domu_copies ? " and its copies" : "");
     schedule();

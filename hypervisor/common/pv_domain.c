@@ -130,6 +130,9 @@ int pv_domain_build(const struct pv_domain_config *cfg, struct domain **out)
     arch_vcpu_init_context(d->vcpu[0], boot.rip, boot.rsp, boot.rsi,
                            (paddr_t)boot.l4_mfn << PAGE_SHIFT);
 
+    d->start_info_mfn = c.p2m[boot.start_info_pfn];
+    for (unsigned int i = 0; i < BUILD_SPARE_PAGES && i < cfg->nr_pages; i++)
+        d->spare_mfn[i] = c.p2m[cfg->nr_pages - 1 - i];
     free_frames((mfn_t)p2m_mfn, order_for(cfg->nr_pages * sizeof(unsigned long)));
     printk("mica: d%u: %s kernel \"%s\" %s, %lu pages (%lu MiB), entry %#lx, start_info %#lx\n",
            d->domain_id, cfg->privileged ? "privileged" : "unprivileged", kernel.guest_os,

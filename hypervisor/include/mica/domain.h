@@ -85,6 +85,12 @@ struct domain {
     unsigned long max_pages;        /* its reservation limit (4 KiB pages) */
     unsigned long vm_assist;        /* VMASST_TYPE_* bits enabled (xen.h) */
     mfn_t shared_info_mfn;
+    /* What the domain builder leaves for the device wiring (wiring.c): the start_info frame
+       and the MFNs of the domain's last BUILD_SPARE_PAGES PFNs (nr_pages - 1 downwards),
+       which the wiring may take for rings and tells the guest about. */
+#define BUILD_SPARE_PAGES 4
+    mfn_t start_info_mfn;
+    mfn_t spare_mfn[BUILD_SPARE_PAGES];
     struct shared_info *shared_info;
     struct vcpu *vcpu[1];
     uint64_t hypercall_count[NR_HYPERCALLS]; /* calls by hypercall number, for measurement */

@@ -103,6 +103,12 @@ int evtchn_init(struct domain *d);
 void evtchn_destroy(struct domain *d);
 
 /**
+ * The domain builder's EVTCHNOP_alloc_unbound on @d's behalf (no caller, no permission
+ * check): a free port of @d that domain @remote may bind. Returns the port, or -ENOSPC.
+ */
+int evtchn_alloc_unbound_for(struct domain *d, domid_t remote);
+
+/**
  * Signal @port of @v's domain to @v, by the 2-level rules (event_2l.c): set the port's
  * pending bit in shared_info; if it was clear and the port is not masked, set the
  * selector bit port/64 in @v's evtchn_pending_sel and, if that was clear too,

@@ -135,6 +135,14 @@ void gnttab_release_mappings(struct domain *d);
 void grant_table_destroy(struct domain *d);
 
 /**
+ * The domain builder grants, on @d's behalf, frame @mfn (@d's own) to domain @to at
+ * reference @ref of @d's table, as the guest would by writing a grant_entry_v1 (flags last).
+ * Returns 0, or -EINVAL if @ref is beyond the table's current size.
+ */
+int gnttab_grant_access_for(struct domain *d, grant_ref_t ref, domid_t to, mfn_t mfn,
+                            bool readonly);
+
+/**
  * HYPERVISOR_grant_table_op(cmd, uop, count) (grant_table.h, GNTTABOP_*): @cmd and @count
  * are unsigned ints (upper register bits ignored, as Xen). Supported: map_grant_ref,
  * unmap_grant_ref, setup_table, copy, query_size, set_version (1; 2 gives -ENOSYS as a Xen
