@@ -20,6 +20,7 @@
 #include <pvguest/console.h>
 #include <pvguest/events.h>
 #include <pvguest/hypercall.h>
+#include <pvguest/mm.h>
 #include <pvguest/sched.h>
 #include <pvguest/shutdown.h>
 #include <pvguest/traps.h>
@@ -92,8 +93,9 @@ static void check_newlib(void)
 
 /*
  * Exceptions and callbacks first, so that a fault anywhere after is
- * reported; then event delivery and the scheduler. Silent unless something
- * fails (the boot lines are what tests match).
+ * reported; then memory management (the heap for malloc, lazy areas the
+ * page-fault handler serves), event delivery and the scheduler. Silent
+ * unless something fails (the boot lines are what tests match).
  */
 static void kernel_init(void)
 {
@@ -101,6 +103,9 @@ static void kernel_init(void)
 
     if (rc < 0)
         printk("pvguest: traps_init failed: %ld\n", rc);
+    rc = mm_init();
+    if (rc < 0)
+        printk("pvguest: mm_init failed: %ld (malloc keeps the static heap)\n", rc);
     events_init();
     rc = sched_init();
     if (rc < 0)

@@ -42,18 +42,21 @@ PVGUEST_LIBS := $(NEWLIB_DIR)/lib/libc.a $(NEWLIB_DIR)/lib/libm.a \
 # The boot library: entry, ELF notes, hypercall page, start_info, shared_info,
 # console, shutdown, command line, newlib system calls; and the kernel's
 # subsystems, which an image links only if it calls them: exceptions and
-# callbacks, event channels, time, threads. (An archive member is linked
-# only when something refers to it, so probe guests keep their own trap
-# tables and masked events.)
+# callbacks, memory probes, event channels, time, threads, memory management
+# (sbrk refers to mm.c, which stays idle unless mm_init() is called). An
+# archive member is linked only when something refers to it, so probe
+# guests keep their own trap tables and masked events.
 PVBOOT_SRCS := \
 	pvguest/arch/x86_64/head.S \
 	pvguest/arch/x86_64/entry.S \
+	pvguest/arch/x86_64/probe.S \
 	pvguest/arch/x86_64/switch.S \
 	pvguest/arch/x86_64/traps.c \
 	pvguest/core/boot.c \
 	pvguest/core/cmdline.c \
 	pvguest/core/console.c \
 	pvguest/core/events.c \
+	pvguest/core/mm.c \
 	pvguest/core/sched.c \
 	pvguest/core/shared_info.c \
 	pvguest/core/shutdown.c \
@@ -63,7 +66,8 @@ PVBOOT_SRCS := \
 # The guest kernel proper.
 PVGUEST_SRCS := \
 	pvguest/main.c \
-	pvguest/selftest.c
+	pvguest/selftest.c \
+	pvguest/selftest_mm.c
 
 pvguest_objs = $(patsubst pvguest/%,$(PVGUEST_OUT)/%.o,$(basename $(1)))
 PVBOOT_OBJS := $(call pvguest_objs,$(PVBOOT_SRCS))

@@ -342,6 +342,10 @@ int selftest_run(const char *name)
         return test_events();
     if (strcmp(name, "block") == 0)
         return test_block();
+    if (strcmp(name, "mm") == 0)
+        return selftest_mm();
+    if (strcmp(name, "rowrite") == 0)
+        return selftest_mm_rowrite();
     if (strcmp(name, "pagefault") == 0)
         return test_fault(name, 0x1000); /* below the kernel: nothing maps it */
     if (strcmp(name, "gp") == 0)

@@ -8,10 +8,17 @@
 
 /**
  * Run self-test `name`: "events" (event channels, timers, threads, time of
- * day), "block" (one SCHEDOP_block woken by a timer), "pagefault" or "gp" (a deliberate fault: the
- * exception handler reports it and crashes the domain, so these do not return). Returns 0 if the
- * test passed, 1 if it failed, -1 for an unknown name.
+ * day), "block" (one SCHEDOP_block woken by a timer), "mm" (memory management),
+ * "pagefault", "gp" or "rowrite" (a deliberate fault: the exception handler reports it and
+ * crashes the domain, so these do not return). Returns 0 if the test passed, 1 if it failed, -1
+ * for an unknown name.
  */
 int selftest_run(const char *name);
+
+/** test=mm (selftest_mm.c): page allocator, page tables, heap, lazy areas, batches. 0 or 1. */
+int selftest_mm(void);
+
+/** test=rowrite: write to a page mapped read-only; the fault is fatal. Returns 1 if not. */
+int selftest_mm_rowrite(void);
 
 #endif /* PVGUEST_SELFTEST_H */

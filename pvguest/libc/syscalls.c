@@ -6,8 +6,10 @@
  * a leading underscore; only _exit keeps one (/work/shared/TOOLCHAIN.md).
  *
  * File descriptors 0-2 are the hypervisor console: writes go to console_io,
- * reads return end of file until the console driver exists. The heap is a
- * fixed area in .bss until the guest has its own memory management. The
+ * reads return end of file until the console driver exists. The heap is the
+ * memory manager's (core/mm.c: pages mapped in batches as the break grows)
+ * once the kernel has called mm_init(); until then, and in probe guests
+ * that never call it, a small fixed area in .bss. The
  * time of day (gettimeofday, and time() through it) comes from the
  * hypervisor's wall clock plus system time (core/time.c).
  */
@@ -22,11 +24,12 @@
 #include <unistd.h>
 
 #include <pvguest/console.h>
+#include <pvguest/mm.h>
 #include <pvguest/shutdown.h>
 #include <pvguest/time.h>
 #include <pvguest/xen.h>
 
-/* Size in bytes of the malloc arena that sbrk hands out. */
+/* Size in bytes of the static heap sbrk hands out before mm_init(). */
 #define HEAP_SIZE (1024 * 1024)
 
 static char heap[HEAP_SIZE] __attribute__((aligned(16)));
@@ -68,9 +71,21 @@ _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t len)
     return 0;
 }
 
-/** Grow the heap by incr bytes; returns the old break, or (void *)-1 with ENOMEM. */
+/**
+ * Grow (or shrink) the heap by incr bytes; returns the old break, or
+ * (void *)-1 with ENOMEM. After mm_init() the break moves in the memory
+ * manager's heap area (mm_sbrk); what was handed out of the static heap
+ * before stays valid (newlib's malloc does not need one contiguous heap).
+ */
 void *sbrk(ptrdiff_t incr)
 {
+    if (mm_ready()) {
+        void *old = mm_sbrk(incr);
+
+        if (old == (void *)-1)
+            errno = ENOMEM;
+        return old;
+    }
     if ((incr > 0 && (size_t)incr > HEAP_SIZE - heap_used) ||
         (incr < 0 && (size_t)-incr > heap_used)) {
         errno = ENOMEM;

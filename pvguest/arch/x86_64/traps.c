@@ -6,11 +6,15 @@
 #include <inttypes.h>
 #include <stddef.h>
 
+#include <xen/errno.h>
+
+#include <arch/probe.h>
 #include <arch/regs.h>
 #include <pvguest/boot.h>
 #include <pvguest/console.h>
 #include <pvguest/events.h>
 #include <pvguest/hypercall.h>
+#include <pvguest/mm.h>
 #include <pvguest/shutdown.h>
 #include <pvguest/traps.h>
 
@@ -109,9 +113,12 @@ static void __attribute__((noreturn)) fatal_exception(const struct pt_regs *r)
     const char *name = vec < 32 && exception_names[vec] ? exception_names[vec] : "exception";
 
     printk("pvguest: exception %u (%s), error code %#" PRIx64 "\n", vec, name, r->error_code);
-    if (vec == 14)
-        printk("pvguest:   page fault address (cr2) %#lx\n",
-               (unsigned long)this_vcpu_info()->arch.cr2);
+    if (vec == 14) {
+        unsigned long cr2 = (unsigned long)this_vcpu_info()->arch.cr2;
+
+        printk("pvguest:   page fault address (cr2) %#lx\n", cr2);
+        mm_report_page_fault(cr2, r->error_code);
+    }
     printk("pvguest:   rip %016" PRIx64 " cs %04x rflags %08" PRIx64 " rsp %016" PRIx64
            " ss %04" PRIx64 " (upcall mask was %u)\n",
            r->rip, pt_regs_cs(r), r->rflags, r->rsp, r->ss & 0xffff, pt_regs_saved_upcall_mask(r));
@@ -137,9 +144,49 @@ static void __attribute__((noreturn)) fatal_failsafe(const struct pt_regs *r)
     guest_shutdown(SHUTDOWN_crash);
 }
 
+struct probe_fault probe_last_fault;
+
+bool probe_fixup(struct pt_regs *regs, unsigned long address)
+{
+    extern const uint64_t probe_fixups[];
+
+    for (const uint64_t *f = probe_fixups; f[0] != 0; f += 2) {
+        if (regs->rip == f[0]) {
+            probe_last_fault = (struct probe_fault){regs->vector, regs->error_code, address};
+            regs->rip = f[1];
+            regs->rax = (uint64_t)-XEN_EFAULT;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * A page fault: the memory manager maps demand-zero pages of its lazy areas;
+ * a probe's fault returns -EFAULT to the probe; anything else is fatal.
+ * CR2 is read before anything else can fault (events are masked on entry).
+ */
+static void page_fault(struct pt_regs *regs)
+{
+    unsigned long cr2 = (unsigned long)this_vcpu_info()->arch.cr2;
+
+    if (mm_handle_page_fault(cr2, regs->error_code))
+        return;
+    if (probe_fixup(regs, cr2))
+        return;
+    fatal_exception(regs);
+}
+
 void trap_entry(struct pt_regs *regs)
 {
     switch (regs->vector) {
+    case 14:
+        page_fault(regs);
+        return;
+    case 13:
+        if (probe_fixup(regs, 0))
+            return;
+        fatal_exception(regs);
     case VECTOR_EVENT:
         evtchn_do_upcall(regs);
         return;

@@ -89,4 +89,39 @@ static inline long HYPERVISOR_set_trap_table(const struct trap_info *traps)
     return hypercall1(__HYPERVISOR_set_trap_table, (unsigned long)traps);
 }
 
+/**
+ * Apply `count` page-table updates (xen.h, struct mmu_update and MMU_*: the
+ * low 3 bits of ptr select the command, e.g. MMU_NORMAL_PT_UPDATE at the
+ * machine address of an entry). Stops at the first failure; the number
+ * done goes to *success_count if not NULL. `domid` is DOMID_SELF here.
+ * L1 changes are not flushed from the TLB: that is the caller's job.
+ */
+static inline long HYPERVISOR_mmu_update(const mmu_update_t *req, unsigned int count,
+                                         unsigned int *success_count, domid_t domid)
+{
+    return hypercall4(__HYPERVISOR_mmu_update, (unsigned long)req, count,
+                      (unsigned long)success_count, domid);
+}
+
+/**
+ * Extended MMU operations (xen.h, struct mmuext_op, MMUEXT_*: pin and unpin
+ * tables, TLB flushes, ...); success count and domid as for mmu_update.
+ */
+static inline long HYPERVISOR_mmuext_op(const struct mmuext_op *op, unsigned int count,
+                                        unsigned int *success_count, domid_t domid)
+{
+    return hypercall4(__HYPERVISOR_mmuext_op, (unsigned long)op, count,
+                      (unsigned long)success_count, domid);
+}
+
+/**
+ * Run `nr_calls` hypercalls in one (xen.h, struct multicall_entry): each
+ * entry's result is written into the entry. Returns 0 when every entry
+ * ran (whatever their results), or a negated error for the batch itself.
+ */
+static inline long HYPERVISOR_multicall(multicall_entry_t *calls, unsigned int nr_calls)
+{
+    return hypercall2(__HYPERVISOR_multicall, (unsigned long)calls, nr_calls);
+}
+
 #endif /* PVGUEST_HYPERCALL_H */

@@ -37,4 +37,26 @@
  */
 #define PTE_KERNEL_RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY)
 
+/* Four-level paging: 512 entries per table; level 1 maps 4 KiB pages, level 4 is the root. */
+/** Number of page-table levels. */
+#define PT_LEVELS 4
+/** Entries per page-table page. */
+#define PT_ENTRIES 512
+/** log2 of the bytes one entry of a level-`level` table covers (12, 21, 30, 39). */
+#define PT_SHIFT(level) (PAGE_SHIFT + 9 * ((level)-1))
+/** Index of virtual address `va` in its level-`level` table. */
+#define PT_INDEX(va, level) (((unsigned long)(va) >> PT_SHIFT(level)) & (PT_ENTRIES - 1))
+
+/* Page-fault error code bits (SDM vol. 3, 4.7 "Page-Fault Exceptions"). */
+#define PF_PRESENT 0x01UL /* the page was present (a protection fault) */
+#define PF_WRITE   0x02UL /* the access was a write */
+#define PF_USER    0x04UL /* user mode (a PV hypervisor clears it for the guest kernel) */
+#define PF_RSVD    0x08UL /* a reserved bit was set in an entry */
+#define PF_INSTR   0x10UL /* an instruction fetch */
+
+/** A read-only data mapping of the guest kernel (page tables, read-only pages). */
+#define PTE_KERNEL_RO (_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED)
+/** Flags of an L2-L4 entry pointing at a lower table (the leaf decides the rights). */
+#define PTE_TABLE (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
+
 #endif /* PVGUEST_ARCH_PAGE_H */
