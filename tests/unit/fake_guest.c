@@ -225,6 +225,15 @@ FAKE_HANDLER(do_physdev_op)
 FAKE_HANDLER(do_grant_table_op)
 FAKE_HANDLER(do_domctl)
 
+/* vCPU periodic timers (time.c) are not under test here. */
+__attribute__((weak)) void vcpu_periodic_timer_work(struct vcpu *v)
+{
+}
+
+__attribute__((weak)) void vcpu_periodic_timer_stop(struct vcpu *v)
+{
+}
+
 /* No event channels in these tests: every port is invalid for SCHEDOP_poll. */
 __attribute__((weak)) int evtchn_port_poll(struct domain *d, unsigned int port)
 {
