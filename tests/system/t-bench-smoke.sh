@@ -23,7 +23,7 @@ done
 bad=$(grep -E '^\(d0\) bench: ' "$LOG" | grep -vE "$result|$skip|^\(d0\) bench: (start|done)" || true)
 check "every bench line is well-formed${bad:+ (not: $bad)}" test -z "$bad"
 
-out=$LOG_DIR/t-bench-smoke.out
+out=$LOG_DIR/t-bench-smoke.results
 rm -rf "$out"
 echo "  run: tools/mica-bench --systems mica --runs 1 --quick (tiny batches)"
 timeout -k 5 120 tools/mica-bench --systems mica --runs 1 --quick --no-plots --out "$out" \
