@@ -11,8 +11,8 @@
 #include <mica/time.h>
 #include <xen/vcpu.h>
 
-#define MILLISECS(ms) ((uint64_t)(ms) * 1000000ULL)
-#define DEFAULT_PERIOD MILLISECS(10)  /* 100 Hz, as Xen gives every PV vCPU */
+#define MILLISECS(ms)   ((uint64_t)(ms)*1000000ULL)
+#define DEFAULT_PERIOD  MILLISECS(10) /* 100 Hz, as Xen gives every PV vCPU */
 #define STIME_DELTA_MAX (1ULL << 62)  /* Xen's bound on a periodic timer's period */
 
 static uint64_t wallclock_at_boot_ns; /* wall-clock time (ns since the epoch) at system time 0 */
@@ -179,4 +179,3 @@ long do_vcpu_op(unsigned long cmd, unsigned long vcpuid, unsigned long arg, unsi
         return -ENOSYS;
     }
 }
-

@@ -21,7 +21,8 @@ static inline bool word_aligned(const void *p)
     return ((uintptr_t)p & (WORD_SIZE - 1)) == 0;
 }
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+/* Weak: arch code may provide a faster one (arch/x86_64/string.S). */
+__attribute__((weak)) void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
@@ -53,7 +54,8 @@ void *memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
-void *memset(void *dst, int c, size_t n)
+/* Weak, as memcpy. */
+__attribute__((weak)) void *memset(void *dst, int c, size_t n)
 {
     unsigned char *d = dst;
     unsigned char b = (unsigned char)c;

@@ -17,9 +17,9 @@
 #include <mica/trace.h> /* issue 8 */
 #include <xen/callback.h>
 
-#define RFLAGS_IF (1UL << 9)
+#define RFLAGS_IF   (1UL << 9)
 #define RFLAGS_IOPL (3UL << 12)
-#define RFLAGS_VM (1UL << 17)
+#define RFLAGS_VM   (1UL << 17)
 
 static const char *const exception_names[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS",
@@ -37,24 +37,49 @@ static bool has_error_code(unsigned int vector)
  * registers at the handler. A frame that cannot be written crashes the domain (a guest
  * that faults while a fault is delivered), as on Xen.
  */
-static void deliver(struct cpu_regs *regs, struct trap_bounce *tb, const char *what)
+/* What is being delivered, for a crash message only (formatting costs too much on every
+   delivery): an exception vector with its error code, or a fixed description. */
+struct delivery {
+    const char *what; /* NULL: exception @vector */
+    unsigned int vector;
+};
+
+static const char *describe(const struct delivery *dl, const struct trap_bounce *tb, char *buf,
+                            size_t size)
+{
+    if (dl->what)
+        return dl->what;
+    snprintf(buf, size, "exception %u (%s, error code %#x)", dl->vector,
+             dl->vector < 32 && exception_names[dl->vector] ? exception_names[dl->vector] : "?",
+             tb->error_code);
+    return buf;
+}
+
+/*
+ * Deliver @tb to the current vCPU: write the frame on its kernel stack and point its
+ * registers at the handler. A frame that cannot be written crashes the domain (a guest
+ * that faults while a fault is delivered), as on Xen.
+ */
+static void deliver(struct cpu_regs *regs, struct trap_bounce *tb, struct delivery dl)
 {
     struct vcpu *v = current;
     struct bounce_frame f;
     uint8_t mask = v->vcpu_info->evtchn_upcall_mask;
-
     bool from_kernel = v->kernel_mode;
+    char buf[64];
 
     if (!tb->rip)
-        domain_crash(v->domain, "%s at rip %#lx with no guest handler registered", what,
-                     regs->rip);
+        domain_crash(v->domain, "%s at rip %#lx with no guest handler registered",
+                     describe(&dl, tb, buf, sizeof(buf)), regs->rip);
     /* From guest user mode: onto the kernel's page tables, then its registered stack. */
     if (!from_kernel && !toggle_guest_mode(v))
-        domain_crash(v->domain, "%s in guest user mode, but no kernel page tables", what);
+        domain_crash(v->domain, "%s in guest user mode, but no kernel page tables",
+                     describe(&dl, tb, buf, sizeof(buf)));
     if (bounce_frame_build(regs, from_kernel, v->kernel_sp, mask, tb, &f) ||
         copy_to_guest(f.new_rsp, f.words, f.nr * 8))
-        domain_crash(v->domain, "fault writing the bounce frame for %s at rip %#lx (guest rsp %#lx)",
-                     what, regs->rip, regs->rsp);
+        domain_crash(v->domain,
+                     "fault writing the bounce frame for %s at rip %#lx (guest rsp %#lx)",
+                     describe(&dl, tb, buf, sizeof(buf)), regs->rip, regs->rsp);
     if (tb->flags & TBF_INTERRUPT)
         v->vcpu_info->evtchn_upcall_mask = 1;
     bounce_frame_apply(regs, tb, &f);
@@ -65,7 +90,6 @@ static void inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_
 {
     const struct trap_info *ti = &current->trap_ctxt[vector];
     struct trap_bounce tb = {.rip = ti->address, .flags = TBF_EXCEPTION};
-    char what[48];
 
     if (has_error_code(vector)) {
         tb.flags |= TBF_EXCEPTION_ERRCODE;
@@ -73,9 +97,7 @@ static void inject_exception(struct cpu_regs *regs, unsigned int vector, uint32_
     }
     if (TI_GET_IF(ti))
         tb.flags |= TBF_INTERRUPT;
-    snprintf(what, sizeof(what), "exception %u (%s, error code %#x)", vector,
-             vector < 32 && exception_names[vector] ? exception_names[vector] : "?", error_code);
-    deliver(regs, &tb, what);
+    deliver(regs, &tb, (struct delivery){.vector = vector});
 }
 
 /* A software interrupt (int $n, int3, into) the guest's virtual IDT lets it raise. */
@@ -83,12 +105,11 @@ static void inject_soft_interrupt(struct cpu_regs *regs, unsigned int vector)
 {
     const struct trap_info *ti = &current->trap_ctxt[vector];
     struct trap_bounce tb = {.rip = ti->address};
-    char what[40];
 
     if (TI_GET_IF(ti))
         tb.flags |= TBF_INTERRUPT;
-    snprintf(what, sizeof(what), "software interrupt %u", vector);
-    deliver(regs, &tb, what);
+    /* The vector is the software interrupt's; no error code is pushed. */
+    deliver(regs, &tb, (struct delivery){.what = "software interrupt (int $n)"});
 }
 
 /* Xen's forced-emulation prefix (arch-x86/xen.h XEN_EMULATE_PREFIX) followed by cpuid. */
@@ -179,7 +200,8 @@ void deliver_failsafe(struct cpu_regs *regs, const uint16_t sels[4])
     if (current->failsafe_masks_events)
         tb.flags |= TBF_INTERRUPT;
     memcpy(tb.segs, sels, sizeof(tb.segs));
-    deliver(regs, &tb, "failsafe callback (a saved segment selector did not load)");
+    deliver(regs, &tb,
+            (struct delivery){.what = "failsafe callback (a saved segment selector did not load)"});
 }
 
 void deliver_pending_events(struct cpu_regs *regs)
@@ -192,7 +214,7 @@ void deliver_pending_events(struct cpu_regs *regs)
     if (!vi->evtchn_upcall_pending || vi->evtchn_upcall_mask || !v->event_callback)
         return;
     struct trap_bounce tb = {.rip = v->event_callback, .flags = TBF_INTERRUPT};
-    deliver(regs, &tb, "event upcall");
+    deliver(regs, &tb, (struct delivery){.what = "event upcall"});
     v->domain->upcalls_delivered++;
     /* issue 8: trace record of the delivery */
     trace_event(TRC_EVT_DELIVER, v->domain->domain_id, 0, vi->evtchn_pending_sel, 0);
@@ -213,7 +235,7 @@ void deliver_guest_syscall(struct cpu_regs *regs)
        user rip, r11 = user rflags); events masked if the callback asked for it. */
     if (v->syscall_masks_events)
         tb.flags |= TBF_INTERRUPT;
-    deliver(regs, &tb, "system call from guest user mode");
+    deliver(regs, &tb, (struct delivery){.what = "system call from guest user mode"});
 }
 
 void guest_iret_faulted(void);
@@ -221,8 +243,9 @@ void guest_iret_faulted(void)
 {
     const struct cpu_regs *regs = guest_cpu_regs();
 
-    domain_crash(current->domain, "returning to rip %#lx faulted: cs %#lx or ss %#lx does not "
-                                  "load",
+    domain_crash(current->domain,
+                 "returning to rip %#lx faulted: cs %#lx or ss %#lx does not "
+                 "load",
                  regs->rip, regs->cs, regs->ss);
 }
 

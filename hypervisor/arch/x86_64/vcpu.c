@@ -16,10 +16,10 @@
 #include <mica/string.h>
 #include <mica/time.h>
 
-#define RFLAGS_IF (1UL << 9)
-#define RFLAGS_IOPL (3UL << 12)
-#define RFLAGS_MBS (1UL << 1) /* bit 1 is always set */
-#define SYSCALL_VECTOR 0x100
+#define RFLAGS_IF        (1UL << 9)
+#define RFLAGS_IOPL      (3UL << 12)
+#define RFLAGS_MBS       (1UL << 1) /* bit 1 is always set */
+#define SYSCALL_VECTOR   0x100
 #define SYSCALL32_VECTOR 0x101
 
 extern uint8_t cpu0_stack[STACK_SIZE]; /* boot.S */
@@ -40,8 +40,8 @@ void cpu_guest_init(void)
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_CSTAR, (uint64_t)syscall32_entry);
     /* Entered with interrupts off, DF/TF/AC/NT clear, IOPL 0. */
-    wrmsr(MSR_FMASK, RFLAGS_IF | (1UL << 10) | (1UL << 8) | (1UL << 18) | (1UL << 14) |
-                         RFLAGS_IOPL);
+    wrmsr(MSR_FMASK,
+          RFLAGS_IF | (1UL << 10) | (1UL << 8) | (1UL << 18) | (1UL << 14) | RFLAGS_IOPL);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 
     /* x87 + SSE for guests: CR0.MP set, EM and TS clear; FXSAVE/FXRSTOR and SSE enabled.
@@ -68,20 +68,20 @@ void arch_fill_hypercall_page(void *page)
     for (unsigned int nr = 0; nr < PAGE_SIZE / 32; nr++) {
         uint8_t *s = p + nr * 32;
         unsigned int i = 0;
-        s[i++] = 0x51;                         /* push %rcx */
-        s[i++] = 0x41, s[i++] = 0x53;          /* push %r11 */
+        s[i++] = 0x51;                /* push %rcx */
+        s[i++] = 0x41, s[i++] = 0x53; /* push %r11 */
         if (nr == __HYPERVISOR_iret)
-            s[i++] = 0x50;                     /* push %rax: struct iret_context starts here */
-        s[i++] = 0xb8;                         /* mov $nr, %eax */
+            s[i++] = 0x50; /* push %rax: struct iret_context starts here */
+        s[i++] = 0xb8;     /* mov $nr, %eax */
         memcpy(&s[i], &nr, 4), i += 4;
-        s[i++] = 0x0f, s[i++] = 0x05;          /* syscall */
+        s[i++] = 0x0f, s[i++] = 0x05; /* syscall */
         if (nr == __HYPERVISOR_iret) {
-            s[i++] = 0x0f, s[i++] = 0x0b;      /* ud2: iret does not return here */
+            s[i++] = 0x0f, s[i++] = 0x0b; /* ud2: iret does not return here */
             continue;
         }
-        s[i++] = 0x41, s[i++] = 0x5b;          /* pop %r11 */
-        s[i++] = 0x59;                         /* pop %rcx */
-        s[i++] = 0xc3;                         /* ret */
+        s[i++] = 0x41, s[i++] = 0x5b; /* pop %r11 */
+        s[i++] = 0x59;                /* pop %rcx */
+        s[i++] = 0xc3;                /* ret */
     }
 }
 
@@ -109,10 +109,18 @@ static uint16_t read_sel(int which)
 {
     uint16_t v = 0;
     switch (which) {
-    case 0: __asm__ volatile("mov %%ds, %0" : "=r"(v)); break;
-    case 1: __asm__ volatile("mov %%es, %0" : "=r"(v)); break;
-    case 2: __asm__ volatile("mov %%fs, %0" : "=r"(v)); break;
-    case 3: __asm__ volatile("mov %%gs, %0" : "=r"(v)); break;
+    case 0:
+        __asm__ volatile("mov %%ds, %0" : "=r"(v));
+        break;
+    case 1:
+        __asm__ volatile("mov %%es, %0" : "=r"(v));
+        break;
+    case 2:
+        __asm__ volatile("mov %%fs, %0" : "=r"(v));
+        break;
+    case 3:
+        __asm__ volatile("mov %%gs, %0" : "=r"(v));
+        break;
     }
     return v;
 }
@@ -154,10 +162,18 @@ static bool load_data_segment(int which, uint16_t sel)
                      : "+r"(ok)                                                                    \
                      : "r"((uint32_t)sel))
     switch (which) {
-    case 0: LOAD_SEG("ds"); break;
-    case 1: LOAD_SEG("es"); break;
-    case 2: LOAD_SEG("fs"); break;
-    default: LOAD_SEG("gs"); break;
+    case 0:
+        LOAD_SEG("ds");
+        break;
+    case 1:
+        LOAD_SEG("es");
+        break;
+    case 2:
+        LOAD_SEG("fs");
+        break;
+    default:
+        LOAD_SEG("gs");
+        break;
     }
 #undef LOAD_SEG
     return ok;
@@ -261,8 +277,9 @@ void do_syscall(struct cpu_regs *regs)
         return;
     }
     if (regs->vector == SYSCALL32_VECTOR)
-        domain_crash(current->domain, "SYSCALL from 32-bit compatibility mode at %#lx "
-                                      "(no 32-bit PV guests on mica)",
+        domain_crash(current->domain,
+                     "SYSCALL from 32-bit compatibility mode at %#lx "
+                     "(no 32-bit PV guests on mica)",
                      regs->rip);
     hypercall_enter();
     long ret = hypercall_dispatch(regs->rax, regs);
