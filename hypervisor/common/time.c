@@ -9,6 +9,7 @@
 #include <mica/guest_access.h>
 #include <mica/hypercall.h>
 #include <mica/time.h>
+#include <mica/time_scale.h>
 #include <xen/vcpu.h>
 
 #define MILLISECS(ms)   ((uint64_t)(ms)*1000000ULL)
@@ -37,18 +38,11 @@ void domain_set_wallclock(struct domain *d)
 
 void update_vcpu_system_time(struct vcpu *v)
 {
-    struct vcpu_time_info *t = &v->vcpu_info->time;
     uint32_t mul;
     int8_t shift;
 
     tsc_scale_for_guests(&mul, &shift);
-    __atomic_add_fetch(&t->version, 1, __ATOMIC_SEQ_CST);
-    t->tsc_timestamp = read_tsc();
-    t->system_time = now_ns();
-    t->tsc_to_system_mul = mul;
-    t->tsc_shift = shift;
-    t->flags = XEN_PVCLOCK_TSC_STABLE_BIT; /* one CPU, one TSC */
-    __atomic_add_fetch(&t->version, 1, __ATOMIC_SEQ_CST);
+    vcpu_time_publish(&v->vcpu_info->time, read_tsc(), now_ns(), mul, shift);
 }
 
 /*

@@ -48,6 +48,9 @@ $(UNIT_OUT)/test_hypercalls: $(UNIT_OUT)/obj/fake_guest.o $(UNIT_HC_GA)
 UNIT_SRCS_mm := common/mm.c common/domain_build.c common/elf_xen.c lib/string.c lib/vsnprintf.c
 $(UNIT_OUT)/hv/common/mm.o $(UNIT_OUT)/obj/test_mm.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include
 
+# Guest-time arithmetic and the version protocol (lead); the reader thread needs -pthread.
+UNIT_SRCS_time := common/time_scale.c
+
 # PV64 bounce frames (lead): pure computation over struct cpu_regs.
 UNIT_SRCS_bounce := common/bounce.c
 $(UNIT_OUT)/hv/common/bounce.o $(UNIT_OUT)/obj/test_bounce.o: UNIT_CFLAGS += -Ihypervisor/arch/x86_64/include

@@ -4,6 +4,7 @@
 #include <arch/time.h>
 #include <mica/console.h>
 #include <mica/panic.h>
+#include <mica/time_scale.h>
 
 #define PIT_HZ 1193182
 #define PIT_CH2 0x42
@@ -106,20 +107,7 @@ void time_init(paddr_t lapic_pa)
 
 void tsc_scale_for_guests(uint32_t *mul, int8_t *shift)
 {
-    /* ns per cycle * 2^32 = 10^6 * 2^32 / tsc_khz; keep it in [2^31, 2^32) for precision. */
-    uint64_t scale = (1000000ULL << 32) / tsc_khz;
-    int sh = 0;
-
-    while (scale >= (1ULL << 32)) {
-        scale >>= 1;
-        sh++;
-    }
-    while (scale < (1ULL << 31)) {
-        scale <<= 1;
-        sh--;
-    }
-    *mul = (uint32_t)scale;
-    *shift = (int8_t)sh;
+    time_scale_for_khz(tsc_khz, mul, shift);
 }
 
 uint64_t read_tsc(void)
