@@ -14,6 +14,9 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpie -mno-red-zone -mno-sse -mno-
 	-include hypervisor/include/mica/visibility.h $(SRING_CFLAGS) \
 	-Ihypervisor/include -Ihypervisor/arch/$(HV_ARCH)/include $(XEN_IFACE) $(WARNINGS) -MMD -MP
 HV_ASFLAGS := $(filter-out -std=gnu11,$(HV_CFLAGS)) -D__ASSEMBLY__
+# libfdt, built from source with these flags (tools/libfdt.mk): the boot configuration.
+include tools/libfdt.mk
+HV_CFLAGS += $(LIBFDT_HV_CFLAGS)
 HV_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
 HV_SRCS := $(wildcard hypervisor/common/*.c hypervisor/lib/*.c hypervisor/arch/$(HV_ARCH)/*.c \
@@ -24,7 +27,7 @@ HV_LDS := hypervisor/arch/$(HV_ARCH)/link/mica.lds
 .PHONY: hypervisor
 hypervisor: $(BUILD)/mica $(BUILD)/mica.elf
 
-$(HV_OUT)/%.c.o: %.c
+$(HV_OUT)/%.c.o: %.c | $(LIBFDT_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c $< -o $@
 
@@ -38,8 +41,8 @@ $(HV_OUT)/syms0.S.o: hypervisor/arch/$(HV_ARCH)/link/symbols-empty.S
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_ASFLAGS) -c $< -o $@
 
-$(HV_OUT)/mica.pass1: $(HV_OBJS) $(HV_OUT)/syms0.S.o $(HV_LDS)
-	$(LD) $(HV_LDFLAGS) -T $(HV_LDS) -o $@ $(HV_OBJS) $(HV_OUT)/syms0.S.o
+$(HV_OUT)/mica.pass1: $(HV_OBJS) $(HV_OUT)/syms0.S.o $(HV_LDS) $(LIBFDT_HV_LIB)
+	$(LD) $(HV_LDFLAGS) -T $(HV_LDS) -o $@ $(HV_OBJS) $(HV_OUT)/syms0.S.o $(LIBFDT_HV_LIB)
 
 $(HV_OUT)/symbols.S: $(HV_OUT)/mica.pass1 tools/gen-symbols.sh
 	tools/gen-symbols.sh $< > $@
@@ -47,8 +50,8 @@ $(HV_OUT)/symbols.S: $(HV_OUT)/mica.pass1 tools/gen-symbols.sh
 $(HV_OUT)/symbols.o: $(HV_OUT)/symbols.S
 	$(CC) $(HV_ASFLAGS) -c $< -o $@
 
-$(BUILD)/mica.elf: $(HV_OBJS) $(HV_OUT)/symbols.o $(HV_LDS)
-	$(LD) $(HV_LDFLAGS) -T $(HV_LDS) -o $@ $(HV_OBJS) $(HV_OUT)/symbols.o
+$(BUILD)/mica.elf: $(HV_OBJS) $(HV_OUT)/symbols.o $(HV_LDS) $(LIBFDT_HV_LIB)
+	$(LD) $(HV_LDFLAGS) -T $(HV_LDS) -o $@ $(HV_OBJS) $(HV_OUT)/symbols.o $(LIBFDT_HV_LIB)
 	tools/gen-symbols.sh --check $(HV_OUT)/mica.pass1 $@
 
 # QEMU's -kernel wants multiboot 1; the header uses the a.out kludge (load addresses in the

@@ -125,6 +125,12 @@ $(UNIT_OUT)/obj/stub_obs.o: tests/unit/stub_obs.c
 $(patsubst tests/unit/test_%.c,$(UNIT_OUT)/test_%,$(wildcard tests/unit/test_*.c)): \
     $(UNIT_OUT)/obj/stub_obs.o
 
+# Boot configuration (helper: boot configuration). bootcfg.c runs over the host's libfdt
+# (Debian's libfdt.a: its stack protector is harmless on the host); the test compiles its
+# .dts cases with dtc at run time.
+UNIT_SRCS_bootcfg := common/bootcfg.c lib/string.c lib/vsnprintf.c
+$(UNIT_OUT)/test_bootcfg: $(shell $(UNIT_HOSTCC) -print-file-name=libfdt.a)
+
 # mm.c validates descriptor pages and drops GDT references through descriptor.c: every
 # unit test that links common/mm.c links common/descriptor.c too. Keep this just before
 # UNIT_NAMES, after every UNIT_SRCS_* definition.
@@ -172,3 +178,4 @@ $(foreach t,$(UNIT_NAMES),$(eval $(call UNIT_LINK_RULE,$(t))))
 include shared-rings/shared-rings.mk
 $(UNIT_OUT)/obj/test_rings.o $(UNIT_OUT)/obj/test_rings_stress.o: UNIT_CFLAGS += $(SRING_CFLAGS)
 $(UNIT_OUT)/obj/test_rings.o $(UNIT_OUT)/obj/test_rings_stress.o: | $(SRING_OUT)/check.stamp
+
