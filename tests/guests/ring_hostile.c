@@ -509,8 +509,12 @@ static int run_dom0(void)
         ring_print_stats("d0", "backend ring", &be.stats);
         if (why == STOP_DIED) {
             volatile struct ping_sring *s = (volatile struct ping_sring *)ring_page;
-            P("d0: victim: the dead peer's page is still mapped: req_prod %u, rsp_prod %u",
-              s->req_prod, s->rsp_prod);
+            char st[64];
+            evt_status(bport, st, sizeof(st));
+            P("d0: victim: the dead peer's page is still mapped: req_prod %u, rsp_prod %u; "
+              "port %u: %s",
+              s->req_prod, s->rsp_prod, bport, st);
+            failures += strcmp(st, "unbound dom 1") != 0;
         }
         /* Did it see what this attack should show? */
         bool saw = is("ahead")       ? v.error == -XEN_EOVERFLOW

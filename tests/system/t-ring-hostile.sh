@@ -11,7 +11,7 @@
 #   revoke     grant flags cleared while mapped            the exchange goes on; re-map: GNTST_general_error
 #   flood      100,000 EVTCHNOP_send in a tight loop        events with no request counted; all served in order
 #   close      EVTCHNOP_close mid-stream                    its port unbound; the last request served
-#   die        SHUTDOWN_crash with the page mapped           VIRQ_DOM_EXC, page still readable, unmap ok,
+#   die        SHUTDOWN_crash with the page mapped           VIRQ_DOM_EXC, port unbound, page still readable, unmap ok,
 #                                                           re-map: GNTST_bad_domain
 #   backend    (dom0 hostile) 6 responses to 1 request     d1's API: -75 (EOVERFLOW); d1 powers off cleanly
 # In every run but die and backend, a fresh map of d1's grant works (or, revoked, is refused)
@@ -92,7 +92,7 @@ attack_run die
 expect_line "(d1) $P: d1: attack: posted request 11, crashing with the ring mapped by dom0"
 expect_line 'mica: d1 shut down: crash'
 expect_line "(d0) $P: d0: victim: d1 died (VIRQ_DOM_EXC) after 11 requests (10 answered)"
-expect_line "(d0) $P: d0: victim: the dead peer's page is still mapped: req_prod 11, rsp_prod 10"
+expect_line "(d0) $P: d0: victim: the dead peer's page is still mapped: req_prod 11, rsp_prod 10; port 2: unbound dom 1"
 expect_line "(d0) $P: d0: map d1's gref 8 again = -2 (bad_domain)"
 expect_order 'mica: d1 shut down: crash' "(d0) $P: d0: victim: d1 died"
 
