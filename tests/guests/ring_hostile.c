@@ -119,14 +119,13 @@ static int front_get(struct ping_response *rsp, uint64_t wait_ns)
     for (;;) {
         int rc = ping_front_get_response(&fe, rsp);
 
-        if (rc == 0)
-            rc = ping_front_final_check(&fe);
+        if (rc != 0)
+            return rc; /* 1: got one; or the ring's protocol error */
+        rc = ping_front_final_check(&fe);
         if (rc < 0)
             return rc;
-        if (rc > 0 && rsp->seq != 0)
-            return 1;
         if (rc > 0)
-            continue;
+            continue; /* a response arrived while re-arming rsp_event */
         if (ring_wait(fport, 0, deadline, &fwaits) != RING_WAIT_EVENT)
             return 0;
     }
