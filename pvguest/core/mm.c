@@ -147,7 +147,9 @@ long page_alloc(void)
 
 void page_free(unsigned long pfn)
 {
-    if (pfn < mapped_pfns && !(free_map[pfn / BITS_PER_LONG] & (1UL << (pfn % BITS_PER_LONG))))
+    /* Not a managed page, already free, or given back (no frame): ignored. */
+    if (pfn < mapped_pfns && !(free_map[pfn / BITS_PER_LONG] & (1UL << (pfn % BITS_PER_LONG))) &&
+        pfn_to_mfn(pfn) != INVALID_P2M_ENTRY)
         mark_free(pfn);
 }
 
@@ -584,8 +586,16 @@ static long heap_grow(unsigned long pages)
     while (pages > 0) {
         unsigned long n = pages < MM_BATCH ? pages : MM_BATCH;
 
-        for (unsigned long i = 0; i < n; i++)
-            pfns[i] = (unsigned long)page_alloc(); /* enough are free: checked by the caller */
+        for (unsigned long i = 0; i < n; i++) {
+            long pfn = page_alloc();
+
+            if (pfn < 0) {
+                while (i-- > 0)
+                    page_free(pfns[i]);
+                return pfn;
+            }
+            pfns[i] = (unsigned long)pfn;
+        }
         long rc = mm_map(heap_mapped, pfns, n, MM_WRITE);
         if (rc < 0) {
             for (unsigned long i = 0; i < n; i++)
