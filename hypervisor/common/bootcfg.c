@@ -429,7 +429,22 @@ static int vdev_common(void *fdt, const struct bootcfg_vdev *v, const struct boo
             TRY(fdt_property(fdt, "read-only", NULL, 0));
     }
     TRY(fdt_property_u32(fdt, "control-ref", w->control_ref));
+    TRY(fdt_property_u32(fdt, "control-offset", w->control_offset));
     TRY(fdt_property_u32(fdt, "event-channel", w->port));
+    return 0;
+}
+
+/* The frontend's own view: which of its pages hold the rings and the control page. */
+static int vdev_frontend_pages(void *fdt, const struct bootcfg_vdev *v,
+                               const struct bootcfg_vdev_wiring *w)
+{
+    if (v->type == BOOTCFG_VIF) {
+        TRY(property_u64(fdt, "tx-ring-pfn", w->ring_pfn[0]));
+        TRY(property_u64(fdt, "rx-ring-pfn", w->ring_pfn[1]));
+    } else {
+        TRY(property_u64(fdt, "ring-pfn", w->ring_pfn[0]));
+    }
+    TRY(property_u64(fdt, "control-pfn", w->control_pfn));
     return 0;
 }
 
@@ -461,6 +476,7 @@ int bootcfg_domain_tree(const struct bootcfg *cfg, unsigned int index,
                                                         : "mica,vbd-frontend"));
         TRY(fdt_property_u32(buf, "backend-id", cfg->domain[vd->backend].domid));
         TRY(vdev_common(buf, vd, w ? &w->vdev[index][v] : &none));
+        TRY(vdev_frontend_pages(buf, vd, w ? &w->vdev[index][v] : &none));
         TRY(fdt_end_node(buf));
     }
     TRY(fdt_end_node(buf));

@@ -7,6 +7,7 @@
 #include <arch/platform.h>
 #include <arch/time.h>
 #include <arch/traps.h>
+#include <mica/bootcfg.h> /* boot configurations (issue 9) */
 #include <mica/cmdline.h>
 #include <mica/console.h>
 #include <mica/domain.h>
@@ -352,6 +353,14 @@ void start_mica(uint32_t mbi_pa)
         printk("mica: no dom0 kernel module; nothing to run\n");
         printk("mica: power off (clean)\n");
         machine_power_off(true);
+    }
+    /* A flattened device tree as module 0 is a boot configuration (bootcfg.h). */
+    if (bootcfg_is_fdt(maddr_to_virt(modules[0].start), modules[0].end - modules[0].start)) {
+        static struct bootcfg_module m[MAX_MODULES];
+        for (unsigned int i = 0; i < nr_modules; i++)
+            m[i] = (struct bootcfg_module){maddr_to_virt(modules[i].start),
+                                           modules[i].end - modules[i].start};
+        bootcfg_start(m, nr_modules);
     }
     start_dom0();
 }

@@ -201,8 +201,13 @@ START_TEST(domain_trees)
 
     ck_assert_int_eq(parse(demo, 3), 0);
     memset(&w, 0, sizeof(w));
-    w.vdev[1][0] = (struct bootcfg_vdev_wiring){{8, 0}, 9, 1};
-    w.vdev[1][1] = (struct bootcfg_vdev_wiring){{10, 11}, 12, 2};
+    w.vdev[1][0] = (struct bootcfg_vdev_wiring){
+        .ring_ref = {8}, .ring_pfn = {8190}, .control_ref = 9, .control_pfn = 8191, .port = 1};
+    w.vdev[1][1] = (struct bootcfg_vdev_wiring){.ring_ref = {10, 11},
+                                                .ring_pfn = {8189, 8188},
+                                                .control_ref = 12,
+                                                .control_offset = BOOTCFG_CONTROL_SLOT,
+                                                .port = 2};
 
     /* The guest's: its two frontends. */
     len = bootcfg_domain_tree(&cfg, 1, &w, buf, sizeof(buf));
@@ -222,6 +227,10 @@ START_TEST(domain_trees)
     ck_assert_ptr_nonnull(fdt_getprop(buf, vbd, "read-only", NULL));
     p = fdt_getprop(buf, vif, "rx-ring-ref", NULL);
     ck_assert_uint_eq(fdt32_to_cpu(*p), 11);
+    p = fdt_getprop(buf, vif, "control-offset", NULL);
+    ck_assert_uint_eq(fdt32_to_cpu(*p), BOOTCFG_CONTROL_SLOT);
+    p = fdt_getprop(buf, vbd, "ring-pfn", NULL);
+    ck_assert_uint_eq(fdt32_to_cpu(p[1]), 8190);
     int maclen;
     const uint8_t *mac = fdt_getprop(buf, vif, "mac", &maclen);
     ck_assert_int_eq(maclen, 6);
@@ -238,6 +247,7 @@ START_TEST(domain_trees)
     p = fdt_getprop(buf, be, "control-ref", NULL);
     ck_assert_uint_eq(fdt32_to_cpu(*p), 12);
     ck_assert_ptr_nonnull(fdt_getprop(buf, 0, "mica,driver-domain", NULL));
+    ck_assert_ptr_null(fdt_getprop(buf, be, "control-pfn", NULL)); /* the frontend's own */
 
     /* Too small a buffer. */
     ck_assert_int_eq(bootcfg_domain_tree(&cfg, 0, &w, buf, 100), -FDT_ERR_NOSPACE);

@@ -95,12 +95,22 @@ int bootcfg_check_memory(const struct bootcfg *cfg, unsigned long free_pages,
 /** The action's name as written in the tree ("destroy", "machine-off", "restart"). */
 const char *bootcfg_action_name(enum bootcfg_action a);
 
-/** What the wiring gave one virtual device (grant references in the frontend's table). */
+/**
+ * What the wiring gave one virtual device (DESIGN.md §5): grant references in the frontend's
+ * table, granted to the backend, and the frontend's PFNs of those pages. The control page is
+ * shared by all of a frontend's devices: each has a BOOTCFG_CONTROL_SLOT-byte slot in it.
+ */
 struct bootcfg_vdev_wiring {
-    uint32_t ring_ref[2]; /* vbd: [0]; vif: [0] TX, [1] RX */
-    uint32_t control_ref; /* the connection-state page (DESIGN.md §5) */
-    uint32_t port;        /* the frontend's port for the backend */
+    uint32_t ring_ref[2];    /* vbd: [0]; vif: [0] TX, [1] RX */
+    uint64_t ring_pfn[2];    /* the frontend's PFNs of those ring pages */
+    uint32_t control_ref;    /* the connection-state page */
+    uint64_t control_pfn;    /* its PFN in the frontend */
+    uint32_t control_offset; /* this device's slot in it, bytes */
+    uint32_t port;           /* the frontend's unbound port for the backend */
 };
+
+/** Bytes per device in the control page: frontend state, backend state, features (u32s). */
+#define BOOTCFG_CONTROL_SLOT 64
 
 /** The wiring of every device of a configuration, indexed like domain[].vdev[]. */
 struct bootcfg_wiring {
@@ -115,5 +125,29 @@ struct bootcfg_wiring {
  */
 int bootcfg_domain_tree(const struct bootcfg *cfg, unsigned int index,
                         const struct bootcfg_wiring *w, void *buf, size_t size);
+
+/* The hypervisor side (bootcfg_start.c): building the configured domains. */
+
+/** A boot module as the loader placed it (hypervisor-readable). */
+struct bootcfg_module {
+    const void *data;
+    size_t len; /* bytes */
+};
+
+/**
+ * Boot from the configuration in @mods[0] (@nr modules in all): parse and check it, build
+ * every domain with its generated device tree as its boot module (with an initrd, both in a
+ * SIF_MULTIBOOT_MOD list), wire each virtual device (ring pages and a control page from the
+ * frontend, granted to the backend at refs >= 8, the frontend's unbound port), and run them.
+ * A bad configuration panics with the node and the problem. Does not return.
+ */
+__noreturn void bootcfg_start(const struct bootcfg_module *mods, unsigned int nr);
+
+/**
+ * The configured action when domain @domid shuts down for SHUTDOWN_* @reason: on-poweroff
+ * for poweroff, on-reboot for reboot, on-crash for anything else. Returns false (and leaves
+ * *@action) when mica booted without a configuration or @domid is not in it.
+ */
+bool bootcfg_shutdown_action(domid_t domid, unsigned int reason, enum bootcfg_action *action);
 
 #endif /* MICA_BOOTCFG_H */
