@@ -8,6 +8,7 @@
  * the bits in shared_info and vcpu_info are shared with the running guest and are only
  * changed with atomic read-modify-write operations.
  */
+#include <arch/irq.h> /* pirq_guest_bind/unbind, IRQ_NR_PIRQS (issue 9) */
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
@@ -380,6 +381,44 @@ static int evtchn_bind_ipi(struct evtchn_bind_ipi *b)
  * peer's port reverts to unbound naming @d. Returns 0, or -EINVAL if the port does not
  * exist or is free or reserved.
  */
+/*
+ * Physical IRQs (issue 9): arch irq.c owns the sources; these weak defaults keep hosts
+ * without it (the unit tests) at the earlier -ENOSYS.
+ */
+__attribute__((weak)) int pirq_guest_bind(struct domain *d, unsigned int pirq, unsigned int port,
+                                          bool will_share)
+{
+    (void)d, (void)pirq, (void)port, (void)will_share;
+    return -ENOSYS;
+}
+
+__attribute__((weak)) void pirq_guest_unbind(struct domain *d, unsigned int pirq)
+{
+    (void)d, (void)pirq;
+}
+
+/* EVTCHNOP_bind_pirq: a free port of the caller for a pirq it mapped (Xen's evtchn_bind_pirq:
+   -EINVAL out of range, -EPERM not mapped, -EEXIST already bound). */
+static int evtchn_bind_pirq(struct evtchn_bind_pirq *b)
+{
+    struct domain *d = current->domain;
+    int port, rc;
+    struct evtchn *chn;
+
+    if (b->pirq >= IRQ_NR_PIRQS)
+        return -EINVAL;
+    port = get_free_port(d);
+    if (port < 0)
+        return port;
+    rc = pirq_guest_bind(d, b->pirq, (unsigned int)port, b->flags & BIND_PIRQ__WILL_SHARE);
+    if (rc)
+        return rc;
+    chn = bind_port(d, (unsigned int)port, ECS_PIRQ, 0);
+    chn->u = b->pirq;
+    b->port = (evtchn_port_t)port;
+    return 0;
+}
+
 static int evtchn_close(struct domain *d, unsigned int port)
 {
     struct evtchn *chn = port_entry(d, port);
@@ -407,9 +446,11 @@ static int evtchn_close(struct domain *d, unsigned int port)
         }
         break;
     }
+    case ECS_PIRQ:
+        pirq_guest_unbind(d, chn->u); /* issue 9: the line is masked again */
+        break;
     case ECS_UNBOUND:
     case ECS_IPI:
-    case ECS_PIRQ:
     default:
         break;
     }
@@ -623,12 +664,8 @@ long do_event_channel_op(unsigned long cmd, unsigned long arg, unsigned long a3,
         EVTCHNOP_INOUT(evtchn_bind_ipi, evtchn_bind_ipi);
     case EVTCHNOP_status:
         EVTCHNOP_INOUT(evtchn_status, evtchn_status);
-    case EVTCHNOP_bind_pirq: {
-        struct evtchn_bind_pirq a;
-        if (copy_from_guest(&a, arg, sizeof(a)))
-            return -EFAULT;
-        return -ENOSYS; /* physical IRQs come with the driver domain */
-    }
+    case EVTCHNOP_bind_pirq:
+        EVTCHNOP_INOUT(evtchn_bind_pirq, evtchn_bind_pirq); /* issue 9 */
     case EVTCHNOP_close: {
         struct evtchn_close a;
         if (copy_from_guest(&a, arg, sizeof(a)))

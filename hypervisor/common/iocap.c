@@ -4,6 +4,7 @@
  * xen/arch/x86/dom0_build.c dom0_setup_permissions(), xen/arch/x86/pv/emul-priv-op.c
  * guest_io_okay()/admin_io_okay(), xen/arch/x86/physdev.c).
  */
+#include <arch/irq.h> /* physdev_irq_op (issue 9) */
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/guest_access.h>
@@ -220,6 +221,16 @@ bool cache_flush_permitted(struct domain *d)
 
 /* ---- physdev_op ---- */
 
+/*
+ * The interrupt commands (PHYSDEVOP_map_pirq, eoi, ...) live in arch irq.c (issue 9); this weak
+ * default keeps hosts without it (the unit tests) at -ENOSYS.
+ */
+__attribute__((weak)) long physdev_irq_op(int cmd, unsigned long arg)
+{
+    (void)cmd, (void)arg;
+    return -ENOSYS;
+}
+
 /* Xen's IOBMP_BYTES: a full I/O bitmap, one bit per port. */
 #define IOBMP_BYTES ((IOPORT_MAX + 1) / 8)
 
@@ -255,6 +266,6 @@ long do_physdev_op(unsigned long cmd, unsigned long arg, unsigned long a3, unsig
         return 0;
     }
     default:
-        return -ENOSYS;
+        return physdev_irq_op((int)cmd, arg); /* issue 9: pirqs, GSIs, PCI devices */
     }
 }

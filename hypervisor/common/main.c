@@ -1,5 +1,7 @@
 /* mica's boot sequence: from the multiboot hand-over to the first domain (or power-off). */
 #include <arch/acpi.h>
+#include <arch/irq.h> /* issue 9 */
+#include <arch/pci.h> /* issue 9 */
 #include <arch/desc.h>
 #include <arch/guest.h>
 #include <arch/layout.h>
@@ -303,6 +305,7 @@ static __noreturn void start_dom0(void)
                     "kernel and initrd are used\n", nr_modules - 1);
     if (pv_domain_build(&cfg, &d0))
         panic("could not build dom0 from module 0");
+    pci_assign_hardware_domain(d0); /* issue 9: dom0 gets every other function, as on Xen */
     for (unsigned int i = 1; i <= opt_domu_copies; i++) {
         struct domain *du;
         struct pv_domain_config ucfg = cfg;
@@ -340,6 +343,8 @@ void start_mica(uint32_t mbi_pa)
                     madt.lapic_address, madt.ioapic[0].address);
     time_init(madt.lapic_address);
     ioapic_mask_all(&madt);
+    irq_init(&madt); /* issue 9: device interrupts as pirqs */
+    pci_init();      /* issue 9: enumerate PCI, mica keeps the host and LPC bridges */
     timer_selftest();
     wallclock_init();
     cpu_guest_init();

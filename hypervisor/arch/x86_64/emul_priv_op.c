@@ -20,6 +20,7 @@
 #include <mica/hypercall.h>
 #include <mica/insn_decode.h>
 #include <mica/iocap.h>
+#include <arch/pci.h> /* pci_conf_guest_read/write (issue 9) */
 #include <mica/page_types.h>
 #include <xen/xen.h>
 
@@ -244,10 +245,9 @@ static uint32_t emulated_io_read(struct domain *d, unsigned int port, unsigned i
             size = MIN(bytes, 4 - (port & 3));
             if (size == 3)
                 size = 2;
-            if (d->is_privileged && CF8_ENABLED(d->pci_cf8)) {
-                outl(PCI_CF8, d->pci_cf8 & ~3u);
-                sub = hw_in(port, size);
-            }
+            /* issue 9: filtered to the domain's own functions (pci_assign.c) */
+            if (CF8_ENABLED(d->pci_cf8))
+                sub = pci_conf_guest_read(d, d->pci_cf8, port & 3, size);
         } else if (ioports_access_permitted(d, port, port)) {
             if (bytes > 1 && !(port & 1) && ioports_access_permitted(d, port, port + 1))
                 size = 2;
@@ -274,10 +274,9 @@ static void emulated_io_write(struct domain *d, unsigned int port, unsigned int 
             size = MIN(bytes, 4 - (port & 3));
             if (size == 3)
                 size = 2;
-            if (d->is_privileged && CF8_ENABLED(d->pci_cf8)) {
-                outl(PCI_CF8, d->pci_cf8 & ~3u);
-                hw_out(port, size, data);
-            }
+            /* issue 9: filtered to the domain's own functions (pci_assign.c) */
+            if (CF8_ENABLED(d->pci_cf8))
+                pci_conf_guest_write(d, d->pci_cf8, port & 3, size, data);
         } else if (ioports_access_permitted(d, port, port)) {
             if (bytes > 1 && !(port & 1) && ioports_access_permitted(d, port, port + 1))
                 size = 2;
