@@ -36,7 +36,11 @@ PVGUEST_CFLAGS := -std=gnu11 -O2 -g -mcmodel=kernel -mno-red-zone -fno-pic -fno-
 PVGUEST_ASFLAGS := -D__ASSEMBLY__ -g
 PVGUEST_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --gc-sections \
 	--build-id=none -T $(PVGUEST_LDS)
-PVGUEST_LIBS := $(NEWLIB_DIR)/lib/libc.a $(NEWLIB_DIR)/lib/libm.a \
+# libfdt for the boot module's device tree, built from source with these flags
+# (tools/libfdt.mk; pvguest/core/devtree.c).
+include tools/libfdt.mk
+PVGUEST_CPPFLAGS += $(LIBFDT_GUEST_CFLAGS)
+PVGUEST_LIBS := $(LIBFDT_GUEST_LIB) $(NEWLIB_DIR)/lib/libc.a $(NEWLIB_DIR)/lib/libm.a \
 	$(shell $(CC) -print-libgcc-file-name)
 
 # The boot library: entry, ELF notes, hypercall page, start_info, shared_info,
@@ -55,6 +59,7 @@ PVBOOT_SRCS := \
 	pvguest/core/boot.c \
 	pvguest/core/cmdline.c \
 	pvguest/core/console.c \
+	pvguest/core/devtree.c \
 	pvguest/core/events.c \
 	pvguest/core/mm.c \
 	pvguest/core/sched.c \
@@ -74,7 +79,7 @@ PVBOOT_OBJS := $(call pvguest_objs,$(PVBOOT_SRCS))
 PVGUEST_OBJS := $(call pvguest_objs,$(PVGUEST_SRCS))
 
 # What every guest image's link depends on, and the link itself.
-PVGUEST_LINK_DEPS := $(PVBOOT_LIB) $(PVGUEST_LDS) $(NEWLIB_STAMP)
+PVGUEST_LINK_DEPS := $(PVBOOT_LIB) $(PVGUEST_LDS) $(NEWLIB_STAMP) $(LIBFDT_GUEST_LIB)
 pvguest_link = $(LD) $(PVGUEST_LDFLAGS) -o $(1) $(2) \
 	--start-group $(PVBOOT_LIB) $(PVGUEST_LIBS) --end-group
 
@@ -96,7 +101,7 @@ $(PVGUEST_XEN_INC)/xen:
 	@mkdir -p $(@D)
 	ln -sfn /usr/include/xen $@
 
-$(PVGUEST_OUT)/%.o: pvguest/%.c | $(NEWLIB_STAMP) $(PVGUEST_XEN_INC)/xen
+$(PVGUEST_OUT)/%.o: pvguest/%.c | $(NEWLIB_STAMP) $(PVGUEST_XEN_INC)/xen $(LIBFDT_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(PVGUEST_CPPFLAGS) $(PVGUEST_CFLAGS) -c -o $@ $<
 

@@ -17,6 +17,7 @@
 
 #include <xen/errno.h>
 
+#include <pvguest/devtree.h>
 #include <pvguest/events.h>
 #include <pvguest/hypercall.h>
 #include <pvguest/sched.h>
@@ -338,6 +339,8 @@ static int test_fault(const char *name, uintptr_t address)
 
 int selftest_run(const char *name)
 {
+    if (strcmp(name, "devtree") == 0)
+        return devtree_selftest(); /* boot configurations (issue 9) */
     if (strcmp(name, "events") == 0)
         return test_events();
     if (strcmp(name, "block") == 0)

@@ -1,0 +1,152 @@
+/* Reading the builder's device tree (see devtree.h). */
+#include <ctype.h>
+#include <inttypes.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pvguest/boot.h>
+#include <pvguest/devtree.h>
+#include <pvguest/sched.h>
+
+const void *devtree_get(size_t *len)
+{
+    const uint8_t *mod = (const uint8_t *)start_info->mod_start;
+    size_t mod_len = start_info->mod_len;
+
+    /* A module in PFNs of its own (SIF_MOD_START_PFN) is not mapped: a tree is never that
+       large. */
+    if (!mod || !mod_len || (start_info->flags & SIF_MOD_START_PFN))
+        return NULL;
+    if (start_info->flags & SIF_MULTIBOOT_MOD) {
+        /* xen.h: a list of xen_multiboot_mod_list at the start, addresses relative to it;
+           the builder puts the tree first. */
+        const struct xen_multiboot_mod_list *list = (const void *)mod;
+        if (mod_len < sizeof(*list) || list[0].mod_start == 0 ||
+            list[0].mod_end < list[0].mod_start || list[0].mod_end >= mod_len)
+            return NULL;
+        mod_len = list[0].mod_end - list[0].mod_start + 1;
+        mod += list[0].mod_start;
+    }
+    if (mod_len < sizeof(struct fdt_header) || fdt_magic(mod) != FDT_MAGIC ||
+        fdt_totalsize(mod) > mod_len)
+        return NULL;
+    *len = fdt_totalsize(mod);
+    return mod;
+}
+
+/* Whether property value @v (@len bytes) is one or more printable NUL-terminated strings. */
+static int is_strings(const char *v, int len)
+{
+    if (len <= 0 || v[len - 1] || !v[0])
+        return 0;
+    for (int i = 0; i < len; i++)
+        if (v[i] ? !isprint((unsigned char)v[i]) : i > 0 && !v[i - 1])
+            return 0;
+    return 1;
+}
+
+/* One property as dtc would write it: strings, <cells> or [bytes]. */
+static void print_prop(const char *path, const char *name, const void *val, int len)
+{
+    char text[160];
+    size_t n = 0;
+    const uint8_t *b = val;
+
+    text[0] = 0;
+    if (len == 0) {
+        snprintf(text, sizeof(text), "(empty)");
+    } else if (is_strings(val, len)) {
+        for (const char *s = val; s < (const char *)val + len && n < sizeof(text);
+             s += strlen(s) + 1)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"%s\"", n ? ", " : "", s);
+    } else if (len % 4 == 0) {
+        n += (size_t)snprintf(text, sizeof(text), "<");
+        for (int i = 0; i < len && n < sizeof(text); i += 4)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%#" PRIx32, i ? " " : "",
+                                  fdt32_ld((const fdt32_t *)(b + i)));
+        if (n < sizeof(text))
+            snprintf(text + n, sizeof(text) - n, ">");
+    } else {
+        n += (size_t)snprintf(text, sizeof(text), "[");
+        for (int i = 0; i < len && n < sizeof(text); i++)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%02x", i ? " " : "", b[i]);
+        if (n < sizeof(text))
+            snprintf(text + n, sizeof(text) - n, "]");
+    }
+    printf("pvguest: devtree: %s %s = %s\n", path, name, text);
+}
+
+/* A u32 property of @node, or @dflt. */
+static uint32_t get_u32(const void *fdt, int node, const char *name, uint32_t dflt)
+{
+    int len;
+    const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
+    return v && len == 4 ? fdt32_to_cpu(*v) : dflt;
+}
+
+int devtree_selftest(void)
+{
+    size_t len;
+    const void *fdt = devtree_get(&len);
+    char path[128];
+    int node, depth = 0, devices = 0, backends = 0;
+
+    if (!fdt) {
+        printf("pvguest: devtree: no device tree in the boot module (mod_start %#lx, mod_len "
+               "%lu, flags %#lx)\n",
+               (unsigned long)start_info->mod_start, (unsigned long)start_info->mod_len,
+               (unsigned long)start_info->flags);
+        printf("pvguest: devtree: FAIL\n");
+        return 1;
+    }
+    int rc = fdt_check_full(fdt, len);
+    if (rc) {
+        printf("pvguest: devtree: libfdt rejects the tree: %s\n", fdt_strerror(rc));
+        printf("pvguest: devtree: FAIL\n");
+        return 1;
+    }
+    printf("pvguest: devtree: %zu bytes%s\n", len,
+           start_info->flags & SIF_MULTIBOOT_MOD ? " (first of a module list)" : "");
+    for (node = 0; node >= 0; node = fdt_next_node(fdt, node, &depth)) {
+        int prop;
+        if (fdt_get_path(fdt, node, path, sizeof(path)))
+            snprintf(path, sizeof(path), "?");
+        fdt_for_each_property_offset(prop, fdt, node)
+        {
+            const char *name;
+            int plen;
+            const void *val = fdt_getprop_by_offset(fdt, prop, &name, &plen);
+            if (val)
+                print_prop(path, name, val, plen);
+        }
+    }
+    /* What a frontend and a backend driver would look for. */
+    int parent = fdt_path_offset(fdt, "/devices");
+    fdt_for_each_subnode(node, fdt, parent)
+    {
+        printf("pvguest: devtree: frontend %s: backend d%" PRIu32 ", port %" PRIu32
+               ", control ref %" PRIu32 "\n",
+               fdt_get_name(fdt, node, NULL), get_u32(fdt, node, "backend-id", ~0u),
+               get_u32(fdt, node, "event-channel", 0), get_u32(fdt, node, "control-ref", 0));
+        devices++;
+    }
+    parent = fdt_path_offset(fdt, "/backends");
+    if (parent >= 0) {
+        fdt_for_each_subnode(node, fdt, parent)
+        {
+            printf("pvguest: devtree: backend %s: frontend d%" PRIu32 ", port %" PRIu32 "\n",
+                   fdt_get_name(fdt, node, NULL), get_u32(fdt, node, "frontend-id", ~0u),
+                   get_u32(fdt, node, "event-channel", 0));
+            backends++;
+        }
+    }
+    printf("pvguest: devtree: domid %" PRIu32 ", %d frontend(s), %d backend(s)\n",
+           get_u32(fdt, 0, "domid", ~0u), devices, backends);
+    if (fdt_getprop(fdt, 0, "mica,driver-domain", NULL)) {
+        /* Its end is the machine's: give the guests time to print theirs. */
+        sleep_ns(500 * 1000 * 1000ULL);
+    }
+    printf("pvguest: devtree: PASS\n");
+    return 0;
+}

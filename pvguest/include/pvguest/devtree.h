@@ -1,0 +1,25 @@
+/*
+ * The device tree the domain builder hands a guest as its boot module (docs/bootcfg.md,
+ * "The domain's device tree"): found through start_info (mod_start/mod_len, or the first
+ * entry of a SIF_MULTIBOOT_MOD list), read with libfdt.
+ */
+#ifndef PVGUEST_DEVTREE_H
+#define PVGUEST_DEVTREE_H
+
+#include <stddef.h>
+
+/**
+ * This domain's device tree, or NULL when its boot module is none (no module, or a module
+ * without the FDT magic: booted without a configuration, or on Xen). *@len gets its size.
+ */
+const void *devtree_get(size_t *len);
+
+/**
+ * test=devtree: print every node and property of the tree as "pvguest: devtree: " lines and
+ * a summary of the virtual devices. A driver domain then waits half a second so its guests
+ * can print theirs before its end powers the machine off. Returns 0, or 1 if there is no
+ * tree or libfdt rejects it.
+ */
+int devtree_selftest(void);
+
+#endif /* PVGUEST_DEVTREE_H */
