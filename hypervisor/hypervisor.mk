@@ -25,7 +25,7 @@ HV_OBJS := $(patsubst %,$(HV_OUT)/%.o,$(HV_SRCS))
 HV_LDS := hypervisor/arch/$(HV_ARCH)/link/mica.lds
 
 .PHONY: hypervisor
-hypervisor: $(BUILD)/mica $(BUILD)/mica.elf
+hypervisor: $(BUILD)/mica $(BUILD)/mica.elf $(BOOTCFG_DTBS) # boot configurations (libfdt.mk)
 
 $(HV_OUT)/%.c.o: %.c | $(LIBFDT_STAMP)
 	@mkdir -p $(dir $@)

@@ -5,6 +5,7 @@
 #
 #   $(LIBFDT_HV_LIB), $(LIBFDT_HV_CFLAGS)        link / compile flags for the hypervisor
 #   $(LIBFDT_GUEST_LIB), $(LIBFDT_GUEST_CFLAGS)  the same for the guest kernel
+#   $(BOOTCFG_DTBS)                              tools/configs/*.dts compiled with dtc
 
 ifndef LIBFDT_MK_INCLUDED
 LIBFDT_MK_INCLUDED := 1
@@ -40,5 +41,12 @@ $(LIBFDT_HV_LIB): $(patsubst %,$(LIBFDT_DIR)/hv/%.o,$(LIBFDT_NAMES))
 $(LIBFDT_GUEST_LIB): $(patsubst %,$(LIBFDT_DIR)/guest/%.o,$(LIBFDT_NAMES))
 	@rm -f $@
 	$(AR) rcs $@ $^
+
+# Boot configurations (docs/bootcfg.md): tools/configs/NAME.dts -> $(BUILD)/configs/NAME.dtb.
+BOOTCFG_DTBS := $(patsubst tools/configs/%.dts,$(BUILD)/configs/%.dtb,$(wildcard tools/configs/*.dts))
+
+$(BUILD)/configs/%.dtb: tools/configs/%.dts
+	@mkdir -p $(@D)
+	dtc -q -I dts -O dtb -o $@ $<
 
 endif

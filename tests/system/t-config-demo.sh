@@ -1,0 +1,46 @@
+#!/bin/bash
+# Boot configuration (issue 9, docs/bootcfg.md): tools/configs/demo.dts boots the driver
+# domain and one guest; each reads its generated device tree (pvguest test=devtree) and
+# prints it: the guest its two frontends (vbd, vif: grant references from 8, ports 1 and 2,
+# ring and control PFNs at the top of its memory, the MAC), the driver domain the two
+# backends with the same references and ports. The machine powers off cleanly with the
+# driver domain.
+. "$(dirname "$0")/lib.sh"
+
+PV=$BUILD/pvguest.elf
+run_mica --config tools/configs/demo.dts "$PV" "$PV"
+expect_status 0
+expect_line 'mica: module 0 is a boot configuration'
+expect_regex '^mica: config: d0 "dom0": driver domain, kernel module 1, 65536 KiB, 2 PCI device\(s\), 0 virtual device\(s\), on poweroff/reboot/crash: machine-off/machine-off/machine-off$'
+expect_regex '^mica: config: d1 "guest": guest, kernel module 2, 32768 KiB, 0 PCI device\(s\), 2 virtual device\(s\), on poweroff/reboot/crash: destroy/restart/destroy$'
+expect_line 'mica: wired d1 vbd@0 (frontend; ring refs 9, control ref 8, port 1) to d0 (backend)'
+expect_line 'mica: wired d1 vif@0 (frontend; ring refs 10+11, control ref 8, port 2) to d0 (backend)'
+expect_line 'mica: starting 2 domain(s) from the boot configuration'
+# The guest's tree.
+expect_line '(d1) pvguest: devtree: / name = "guest"'
+expect_line '(d1) pvguest: devtree: / domid = <0x1>'
+expect_line '(d1) pvguest: devtree: /devices/vbd@0 compatible = "mica,vbd-frontend"'
+expect_line '(d1) pvguest: devtree: /devices/vbd@0 ring-ref = <0x9>'
+expect_line '(d1) pvguest: devtree: /devices/vbd@0 ring-pfn = <0 0x1ffe>'
+expect_line '(d1) pvguest: devtree: /devices/vbd@0 control-pfn = <0 0x1fff>'
+expect_line '(d1) pvguest: devtree: /devices/vbd@0 sector-size = <0x200>'
+expect_line '(d1) pvguest: devtree: /devices/vif@0 tx-ring-ref = <0xa>'
+expect_line '(d1) pvguest: devtree: /devices/vif@0 rx-ring-ref = <0xb>'
+expect_line '(d1) pvguest: devtree: /devices/vif@0 mac = [00 16 3e 00 00 01]'
+expect_line '(d1) pvguest: devtree: /devices/vif@0 control-offset = <0x40>'
+expect_line '(d1) pvguest: devtree: frontend vbd@0: backend d0, port 1, control ref 8'
+expect_line '(d1) pvguest: devtree: frontend vif@0: backend d0, port 2, control ref 8'
+expect_line '(d1) pvguest: devtree: domid 1, 2 frontend(s), 0 backend(s)'
+# The driver domain's tree.
+expect_line '(d0) pvguest: devtree: / mica,driver-domain = (empty)'
+expect_line '(d0) pvguest: devtree: /backends/vbd-d1-0 frontend-id = <0x1>'
+expect_line '(d0) pvguest: devtree: /backends/vbd-d1-0 ring-ref = <0x9>'
+expect_line '(d0) pvguest: devtree: /backends/vif-d1-1 rx-ring-ref = <0xb>'
+expect_line '(d0) pvguest: devtree: backend vbd-d1-0: frontend d1, port 1'
+expect_line '(d0) pvguest: devtree: backend vif-d1-1: frontend d1, port 2'
+expect_line '(d0) pvguest: devtree: domid 0, 0 frontend(s), 2 backend(s)'
+expect_regex '^\(d0\) pvguest: devtree: PASS$'
+expect_regex '^\(d1\) pvguest: devtree: PASS$'
+expect_order '(d1) pvguest: devtree: PASS' 'mica: dom0 powered off'
+expect_line 'mica: power off (clean)'
+finish
