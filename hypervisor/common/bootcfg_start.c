@@ -206,6 +206,13 @@ void bootcfg_start(const struct bootcfg_module *mods, unsigned int nr)
                initrd ? " + initrd" : "", (unsigned long)d->memory_kib, d->nr_pci, d->nr_vdevs,
                bootcfg_action_name(d->on_poweroff), bootcfg_action_name(d->on_reboot),
                bootcfg_action_name(d->on_crash));
+        /* The defaults (the driver domain's end is the machine's, a guest's its own) are
+           what domain_shutdown does; other choices wait for its hook (docs/bootcfg.md). */
+        enum bootcfg_action dflt = d->driver ? BOOTCFG_MACHINE_OFF : BOOTCFG_DESTROY;
+        if (d->on_poweroff != dflt || d->on_reboot != dflt || d->on_crash != dflt)
+            printk_warn("mica: config: d%u \"%s\": only %s is carried out yet on poweroff, "
+                        "reboot and crash\n",
+                        d->domid, d->name, bootcfg_action_name(dflt));
         if (pv_domain_build(&pc, &dom[i]))
             panic("boot configuration: /chosen/%s: could not build d%u", d->name, d->domid);
         if (initrd) {

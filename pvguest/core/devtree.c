@@ -108,6 +108,14 @@ int devtree_selftest(void)
     }
     printf("pvguest: devtree: %zu bytes%s\n", len,
            start_info->flags & SIF_MULTIBOOT_MOD ? " (first of a module list)" : "");
+    if (start_info->flags & SIF_MULTIBOOT_MOD) {
+        const struct xen_multiboot_mod_list *list = (const void *)start_info->mod_start;
+        for (unsigned int i = 0;
+             (i + 1) * sizeof(*list) <= start_info->mod_len && list[i].mod_start; i++)
+            printf("pvguest: devtree: module list entry %u: %" PRIu32 " bytes at offset %#" PRIx32
+                   "\n",
+                   i, list[i].mod_end - list[i].mod_start + 1, list[i].mod_start);
+    }
     for (node = 0; node >= 0; node = fdt_next_node(fdt, node, &depth)) {
         int prop;
         if (fdt_get_path(fdt, node, path, sizeof(path)))

@@ -43,4 +43,25 @@ expect_regex '^\(d0\) pvguest: devtree: PASS$'
 expect_regex '^\(d1\) pvguest: devtree: PASS$'
 expect_order '(d1) pvguest: devtree: PASS' 'mica: dom0 powered off'
 expect_line 'mica: power off (clean)'
+
+# Two guests (tools/configs/two-guests.dts): each frontend's references and ports count from
+# its own table (8, 1); the second guest's boot module is a list: its tree, then its initrd.
+dir=$LOG_DIR/$TEST_NAME.d
+mkdir -p "$dir"
+head -c 10000 /dev/zero >"$dir/initrd.bin"
+RUN=two run_mica --config tools/configs/two-guests.dts "$PV" "$PV" "$PV" "$dir/initrd.bin"
+expect_status 0
+expect_regex '^mica: config: d2 "db": guest, kernel module 3 \+ initrd, 16384 KiB'
+expect_line 'mica: wired d1 vif@0 (frontend; ring refs 9+10, control ref 8, port 1) to d0 (backend)'
+expect_line 'mica: wired d2 vif@0 (frontend; ring refs 9+10, control ref 8, port 1) to d0 (backend)'
+expect_line 'mica: wired d2 vbd@1 (frontend; ring refs 11, control ref 8, port 2) to d0 (backend)'
+expect_regex '^\(d2\) pvguest: devtree: [0-9]+ bytes \(first of a module list\)$'
+expect_regex '^\(d2\) pvguest: devtree: module list entry 1: 10000 bytes at offset 0x[0-9a-f]*000$'
+expect_line '(d2) pvguest: devtree: /devices/vbd@1 read-only = (empty)'
+expect_line '(d2) pvguest: devtree: /devices/vbd@1 sectors = <0 0x2000>'
+expect_line '(d0) pvguest: devtree: /backends/vbd-d2-1 start-sector = <0 0x800>'
+expect_line '(d0) pvguest: devtree: domid 0, 0 frontend(s), 3 backend(s)'
+expect_regex '^\(d1\) pvguest: devtree: PASS$'
+expect_regex '^\(d2\) pvguest: devtree: PASS$'
+expect_line 'mica: power off (clean)'
 finish
