@@ -129,6 +129,13 @@ static uint32_t bar_size_mask(const struct pci_func *f, int i, uint32_t hw)
     return ((uint32_t)~(b->size - 1) & ~0xfu) | (hw & 0xfu);
 }
 
+bool pci_conf_hwdom_may_read(uint16_t bdf)
+{
+    const struct pci_func *f = pci_find(bdf);
+
+    return f && f->owner == DOMID_XEN;
+}
+
 bool pci_conf_read_needs_hw(domid_t domid, uint16_t bdf, unsigned int reg)
 {
     const struct pci_func *f = pci_find(bdf);

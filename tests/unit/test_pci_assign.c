@@ -142,6 +142,10 @@ START_TEST(test_filter_others_all_ones)
     ck_assert_int_eq(pci_conf_filter_write(0, HOST, 4, 2, 6), PCI_CONF_DROP);
     ck_assert_int_eq(pci_conf_filter_write(0, AHCI, 4, 2, 6), PCI_CONF_PASS); /* command */
     ck_assert_int_eq(pci_conf_filter_write(DOMID_XEN, HOST, 4, 2, 6), PCI_CONF_DROP);
+    /* mica's bridges: the hardware domain may read them, nobody writes. */
+    ck_assert(pci_conf_hwdom_may_read(HOST));
+    ck_assert(!pci_conf_hwdom_may_read(AHCI));
+    ck_assert(!pci_conf_hwdom_may_read(PCI_BDF(0, 9, 0)));
 }
 END_TEST
 

@@ -64,6 +64,8 @@ uint32_t pci_conf_guest_read(struct domain *d, uint32_t cf8, unsigned int off, u
     case PCI_CONF_VALUE:
         return value;
     default:
+        if (d->is_privileged && pci_conf_hwdom_may_read(bdf))
+            return pci_conf_read(bdf, reg, size); /* mica's bridges, read-only (as Xen) */
         return size == 4 ? ~0u : (1u << (size * 8)) - 1;
     }
 }

@@ -84,6 +84,13 @@ enum pci_conf_action {
 enum pci_conf_action pci_conf_filter_read(domid_t domid, uint16_t bdf, unsigned int reg,
                                           unsigned int size, uint32_t hw, uint32_t *value);
 
+/**
+ * Whether the hardware domain may read (never write) the configuration space of @bdf although
+ * the filter says all-ones: the functions mica keeps (host bridge, LPC), which Xen's dom0 sees
+ * too; so that dom0 finds the same bus on mica and on Xen.
+ */
+bool pci_conf_hwdom_may_read(uint16_t bdf);
+
 /** Whether pci_conf_filter_read() for this cycle needs the hardware dword. */
 bool pci_conf_read_needs_hw(domid_t domid, uint16_t bdf, unsigned int reg);
 
