@@ -180,8 +180,10 @@ static uint64_t l1e_maddr(unsigned long va)
     return 0;
 }
 
+/* An MMIO entry: uncached (PCD|PWT, allowed to a domain with I/O resources) or plain. */
+static bool mmio_uncached = true;
 #define MMIO_PTE(maddr) ((maddr) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | \
-                         _PAGE_PCD | _PAGE_PWT)
+                         (mmio_uncached ? _PAGE_PCD | _PAGE_PWT : 0))
 
 static long map_by_mmu_update(void *va, uint64_t maddr)
 {
@@ -299,6 +301,8 @@ static void e1000(unsigned int bdf)
     port = bind_pirq((unsigned int)pirq, "e1000 GSI");
     if (port < 0)
         return;
+    evt_poll((evtchn_port_t *)&port, 1, evt_now_ns() + 50000000ull);
+    P("e1000 before ICS: %s", evt_test_and_clear((evtchn_port_t)port) ? "an event" : "quiet");
     wr32(r, E1000_IMS, E1000_LSC);
     wr32(r, E1000_ICS, E1000_LSC);
     wait_event((evtchn_port_t)port, "e1000 ICS.LSC");
@@ -417,11 +421,17 @@ static void privileged(void)
     }
     P("bus 0: %u functions, ahci %s, e1000 %s", n, ahci_bdf != ~0u ? "found" : "missing",
       nic_bdf != ~0u ? "found" : "missing");
-    if (nic_bdf != ~0u) {
-        struct physdev_pci_device_add a = {.bus = 0, .devfn = (uint8_t)nic_bdf};
-        P("pci_device_add(e1000) = %s", rc_str(physdev(PHYSDEVOP_pci_device_add, &a) > 0 ? 0 : 0));
-        e1000(nic_bdf);
+    /* As Linux's dom0 does for each device it finds (Xen then knows it for MSI). */
+    for (unsigned int i = 0; i < 2; i++) {
+        unsigned int bdf = i ? ahci_bdf : nic_bdf;
+        struct physdev_pci_device_add a = {.bus = 0, .devfn = (uint8_t)bdf};
+
+        if (bdf != ~0u)
+            P("pci_device_add(%02x:%02x.%u) = %s", BDF_STR(bdf),
+              rc_str(physdev(PHYSDEVOP_pci_device_add, &a)));
     }
+    if (nic_bdf != ~0u)
+        e1000(nic_bdf);
     if (ahci_bdf != ~0u)
         ahci(ahci_bdf);
 }
@@ -453,6 +463,13 @@ static void unprivileged(void)
     P("unprivileged: map_pirq(MSI 00:1f.2) = %s", rc_str(physdev(PHYSDEVOP_map_pirq, &mm)));
     bind_pirq(21, "unprivileged: GSI 21");
     P("unprivileged: eoi(21) = %s", rc_str(physdev(PHYSDEVOP_eoi, &e)));
+    /* Uncached: the cache bits alone are refused (Xen's l1_disallow_mask: -EINVAL). */
+    P("unprivileged: update_va_mapping(e1000 frame, PCD|PWT) = %s",
+      rc_str(map_by_uvm(mmio_win[1], Q35_E1000_MMIO)));
+    P("unprivileged: mmu_update(DOMID_IO, e1000 frame, PCD|PWT) = %s",
+      rc_str(map_by_mmu_update(mmio_win[0], Q35_E1000_MMIO)));
+    /* Plain entries: the frame itself is refused (no iomem permission: -EPERM). */
+    mmio_uncached = false;
     P("unprivileged: update_va_mapping(e1000 frame) = %s",
       rc_str(map_by_uvm(mmio_win[1], Q35_E1000_MMIO)));
     P("unprivileged: mmu_update(DOMID_IO, e1000 frame) = %s",

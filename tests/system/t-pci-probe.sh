@@ -1,0 +1,32 @@
+#!/bin/bash
+# Driver-domain hardware against the real thing (issue 9): tests/guests/probe_pci.c as dom0
+# on Xen 4.17 and on mica, on q35 with an e1000 (QEMU user network, restrict=on: nothing
+# leaves the machine) and a 1 MiB blank disk on AHCI port 0 (the port reset answers with a
+# D2H FIS only when a drive is there). Both must find the AHCI and the e1000, size and map
+# their BARs, read their registers and receive an interrupt from each as a pirq event
+# (e1000: a level GSI; AHCI: MSI); tests/guests/probe_pci.diff-ok lists what may differ.
+. "$(dirname "$0")/lib.sh"
+
+disk=$LOG_DIR/$TEST_NAME.disk.img
+rm -f "$disk"
+truncate -s 1M "$disk"
+hw=(--extra-qemu=-device --extra-qemu=e1000,netdev=n0
+    --extra-qemu=-netdev --extra-qemu=user,id=n0,restrict=on
+    --extra-qemu=-drive --extra-qemu=file=$disk,format=raw,if=none,id=hd0
+    --extra-qemu=-device --extra-qemu=ide-hd,drive=hd0,bus=ide.0)
+
+compare_probe probe_pci "${hw[@]}"
+for sys in xen mica; do
+    LOG=$LOG_DIR/$TEST_NAME.$sys.log
+    expect_line "probe_pci: bus 0: 5 functions, ahci found, e1000 found"
+    expect_line "probe_pci: e1000 ICS.LSC: event received"
+    expect_line "probe_pci: e1000 second ICS.LSC: event received"
+    expect_line "probe_pci: ahci PxIS.DHRS: event received"
+done
+# mica's boot lines: what it enumerated and what dom0 got.
+expect_regex "^mica: pci 00:1f\.2 8086:2922 class 010601 INTA gsi 16 msi@0x80$"
+expect_regex "^mica: pci 00:01\.0 8086:100e class 020000 INTA gsi 21$"
+expect_line "mica: pci 00:1f.0 8086:2918 class 060100 (mica's)"
+expect_line "mica: d0 owns 3 PCI functions"
+rm -f "$disk"
+finish
