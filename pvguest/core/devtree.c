@@ -35,6 +35,47 @@ const void *devtree_get(size_t *len)
     return mod;
 }
 
+/* A one- or two-cell property of @node, or ~0UL. */
+static unsigned long get_ulong(const void *fdt, int node, const char *name)
+{
+    int len;
+    const fdt32_t *v = fdt_getprop(fdt, node, name, &len);
+    if (v && len == 4)
+        return fdt32_to_cpu(v[0]);
+    if (v && len == 8)
+        return (unsigned long)fdt32_to_cpu(v[0]) << 32 | fdt32_to_cpu(v[1]);
+    return ~0UL;
+}
+
+int devtree_device_pfns(unsigned long *pfns, int max)
+{
+    static const char *const names[] = {"ring-pfn", "tx-ring-pfn", "rx-ring-pfn", "control-pfn"};
+    size_t len;
+    const void *fdt = devtree_get(&len);
+    int node, n = 0;
+
+    if (!fdt || fdt_check_header(fdt))
+        return 0;
+    int devices = fdt_path_offset(fdt, "/devices");
+    if (devices < 0)
+        return 0;
+    fdt_for_each_subnode(node, fdt, devices)
+    {
+        for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            unsigned long pfn = get_ulong(fdt, node, names[i]);
+            int seen = pfn == ~0UL;
+            for (int j = 0; j < n && j < max && !seen; j++)
+                seen = pfns[j] == pfn;
+            if (seen)
+                continue;
+            if (n < max)
+                pfns[n] = pfn;
+            n++;
+        }
+    }
+    return n;
+}
+
 /* Whether property value @v (@len bytes) is one or more printable NUL-terminated strings. */
 static int is_strings(const char *v, int len)
 {
@@ -149,6 +190,12 @@ int devtree_selftest(void)
             backends++;
         }
     }
+    unsigned long pfns[16];
+    int nr = devtree_device_pfns(pfns, 16);
+    printf("pvguest: devtree: %d page(s) taken by the wiring:", nr);
+    for (int i = 0; i < nr && i < 16; i++)
+        printf(" %#lx", pfns[i]);
+    printf("\n");
     printf("pvguest: devtree: domid %" PRIu32 ", %d frontend(s), %d backend(s)\n",
            get_u32(fdt, 0, "domid", ~0u), devices, backends);
     if (fdt_getprop(fdt, 0, "mica,driver-domain", NULL)) {

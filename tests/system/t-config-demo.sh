@@ -31,6 +31,8 @@ expect_line '(d1) pvguest: devtree: /devices/vif@0 control-offset = <0x40>'
 expect_line '(d1) pvguest: devtree: frontend vbd@0: backend d0, port 1, control ref 8'
 expect_line '(d1) pvguest: devtree: frontend vif@0: backend d0, port 2, control ref 8'
 expect_line '(d1) pvguest: devtree: domid 1, 2 frontend(s), 0 backend(s)'
+expect_line '(d1) pvguest: devtree: 4 page(s) taken by the wiring: 0x1ffe 0x1fff 0x1ffd 0x1ffc'
+expect_line '(d0) pvguest: devtree: 0 page(s) taken by the wiring:'
 # The driver domain's tree.
 expect_line '(d0) pvguest: devtree: / mica,driver-domain = (empty)'
 expect_line '(d0) pvguest: devtree: /backends/vbd-d1-0 frontend-id = <0x1>'

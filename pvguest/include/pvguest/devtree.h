@@ -15,6 +15,14 @@
 const void *devtree_get(size_t *len);
 
 /**
+ * The PFNs the builder's wiring took from this domain (every frontend's ring-pfn,
+ * tx-ring-pfn, rx-ring-pfn and control-pfn, docs/bootcfg.md "Wiring"), which the page
+ * allocator must not hand out: up to @max of them into @pfns, duplicates removed. Returns
+ * how many there are (0 without a tree).
+ */
+int devtree_device_pfns(unsigned long *pfns, int max);
+
+/**
  * test=devtree: print every node and property of the tree as "pvguest: devtree: " lines and
  * a summary of the virtual devices. A driver domain then waits half a second so its guests
  * can print theirs before its end powers the machine off. Returns 0, or 1 if there is no
