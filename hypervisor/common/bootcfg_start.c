@@ -7,6 +7,7 @@
 #include <mica/grant_table.h>
 #include <mica/heap.h>
 #include <mica/panic.h>
+#include <mica/pci_assign.h>
 #include <mica/printf.h>
 #include <mica/pv_domain.h>
 #include <mica/string.h>
@@ -215,6 +216,19 @@ void bootcfg_start(const struct bootcfg_module *mods, unsigned int nr)
                         d->domid, d->name, bootcfg_action_name(dflt));
         if (pv_domain_build(&pc, &dom[i]))
             panic("boot configuration: /chosen/%s: could not build d%u", d->name, d->domid);
+        /* Its PCI functions: they must exist and be free (the handover, pci_assign.h). */
+        for (unsigned int p = 0; p < d->nr_pci; p++) {
+            const struct bootcfg_pci *f = &d->pci[p];
+            int rc = pci_assign(dom[i], PCI_BDF(f->bus, f->dev, f->fn));
+            if (rc)
+                panic("boot configuration: /chosen/%s: pci-devices: %02x:%02x.%u: %s (error %d)",
+                      d->name, f->bus, f->dev, f->fn,
+                      rc == -ENODEV  ? "no such PCI function"
+                      : rc == -EBUSY ? "kept by mica or owned by another domain"
+                                     : "cannot be assigned",
+                      rc);
+            printk("mica: config: d%u owns PCI %02x:%02x.%u\n", d->domid, f->bus, f->dev, f->fn);
+        }
         if (initrd) {
             start_info_t *si = map_frame(dom[i]->start_info_mfn);
             si->flags |= SIF_MULTIBOOT_MOD;

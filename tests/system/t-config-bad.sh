@@ -39,6 +39,10 @@ bad pci-syntax '/chosen/dom0: pci-devices: "00:20.0" is not a PCI address (BB:DD
     <<<"${driver/memory/pci-devices = \"00:20.0\"; memory}"
 bad pci-twice '/chosen/dom0: pci-devices: 0000:00:1f.2 listed twice' \
     <<<"${driver/memory/pci-devices = \"00:1f.2\", \"0000:00:1f.2\"; memory}"
+bad pci-unknown '/chosen/dom0: pci-devices: 00:05.0: no such PCI function (error -19)' \
+    <<<"${driver/memory/pci-devices = \"00:05.0\"; memory}"
+bad pci-mica '/chosen/dom0: pci-devices: 00:00.0: kept by mica or owned by another domain' \
+    <<<"${driver/memory/pci-devices = \"00:00.0\"; memory}"
 bad pci-guest '/chosen/guest: pci-devices: only a driver domain (mica,driver-domain) owns PCI devices' \
     <<<"$driver $(guest guest 'pci-devices = "00:01.0";')"
 bad backend '/chosen/a/vif@0: backend: b is not a driver domain' \

@@ -8,8 +8,13 @@
 . "$(dirname "$0")/lib.sh"
 
 PV=$BUILD/pvguest.elf
-run_mica --config tools/configs/demo.dts "$PV" "$PV"
+# The demo's driver domain owns the AHCI (always on q35) and an e1000 (00:01.0).
+e1000=(--extra-qemu=-device --extra-qemu=e1000,netdev=n0
+    --extra-qemu=-netdev --extra-qemu=user,id=n0,restrict=on)
+run_mica --config tools/configs/demo.dts "$PV" "$PV" "${e1000[@]}"
 expect_status 0
+expect_line 'mica: config: d0 owns PCI 00:1f.2'
+expect_line 'mica: config: d0 owns PCI 00:01.0'
 expect_line 'mica: module 0 is a boot configuration'
 expect_regex '^mica: config: d0 "dom0": driver domain, kernel module 1, 65536 KiB, 2 PCI device\(s\), 0 virtual device\(s\), on poweroff/reboot/crash: machine-off/machine-off/machine-off$'
 expect_regex '^mica: config: d1 "guest": guest, kernel module 2, 32768 KiB, 0 PCI device\(s\), 2 virtual device\(s\), on poweroff/reboot/crash: destroy/restart/destroy$'
