@@ -19,10 +19,10 @@
 #include <xen/xen.h>
 
 /* Type-0 header registers (PCI Local Bus 3.0 §6.1). */
-#define PCI_REG_BAR0      0x10
-#define PCI_REG_ROM       0x30 /* expansion ROM base (type 0) */
+#define PCI_REG_BAR0       0x10
+#define PCI_REG_ROM        0x30 /* expansion ROM base (type 0) */
 #define PCI_REG_ROM_BRIDGE 0x38 /* expansion ROM base (type 1) */
-#define MSI_CONTROL_OFF   2    /* message control word inside the MSI capability */
+#define MSI_CONTROL_OFF    2    /* message control word inside the MSI capability */
 
 static struct pci_func funcs[PCI_MAX_FUNCS];
 static unsigned int nr_funcs;
@@ -125,8 +125,8 @@ static uint32_t bar_size_mask(const struct pci_func *f, int i, uint32_t hw)
     if (!b->size)
         return 0;
     if (b->io)
-        return ((uint32_t)~(b->size - 1) & ~3u) | (hw & 3u);
-    return ((uint32_t)~(b->size - 1) & ~0xfu) | (hw & 0xfu);
+        return ((uint32_t) ~(b->size - 1) & ~3u) | (hw & 3u);
+    return ((uint32_t) ~(b->size - 1) & ~0xfu) | (hw & 0xfu);
 }
 
 bool pci_conf_hwdom_may_read(uint16_t bdf)
@@ -179,7 +179,7 @@ enum pci_conf_action pci_conf_filter_write(domid_t domid, uint16_t bdf, unsigned
         if (size == 4 && (reg & 3) == 0 && value == 0xffffffffu)
             f->bar_sizing |= (uint8_t)(1u << i);
         else
-            f->bar_sizing &= (uint8_t)~(1u << i);
+            f->bar_sizing &= (uint8_t) ~(1u << i);
         return PCI_CONF_DROP;
     }
     if ((f->header_type == 0 && reg >= PCI_REG_ROM && reg < PCI_REG_ROM + 4) ||

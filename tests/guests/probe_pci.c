@@ -182,8 +182,9 @@ static uint64_t l1e_maddr(unsigned long va)
 
 /* An MMIO entry: uncached (PCD|PWT, allowed to a domain with I/O resources) or plain. */
 static bool mmio_uncached = true;
-#define MMIO_PTE(maddr) ((maddr) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | \
-                         (mmio_uncached ? _PAGE_PCD | _PAGE_PWT : 0))
+#define MMIO_PTE(maddr)                                                                            \
+    ((maddr) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY |                           \
+     (mmio_uncached ? _PAGE_PCD | _PAGE_PWT : 0))
 
 static long map_by_mmu_update(void *va, uint64_t maddr)
 {
@@ -217,8 +218,8 @@ static inline void wr32(volatile uint8_t *base, unsigned int off, uint32_t v)
 static long map_gsi(int gsi)
 {
     struct physdev_setup_gsi sg = {.gsi = gsi, .triggering = 1, .polarity = 0};
-    struct physdev_map_pirq m = {.domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI, .index = gsi,
-                                 .pirq = gsi};
+    struct physdev_map_pirq m = {
+        .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI, .index = gsi, .pirq = gsi};
     long rc = physdev(PHYSDEVOP_setup_gsi, &sg);
 
     P("setup_gsi(gsi %d, level, active-high) = %s", gsi, rc_str(rc > 0 ? 0 : rc));
@@ -229,8 +230,12 @@ static long map_gsi(int gsi)
 
 static long map_msi(unsigned int bdf)
 {
-    struct physdev_map_pirq m = {.domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI, .index = -1,
-                                 .pirq = -1, .bus = (int)(bdf >> 8), .devfn = (int)(bdf & 0xff)};
+    struct physdev_map_pirq m = {.domid = DOMID_SELF,
+                                 .type = MAP_PIRQ_TYPE_MSI,
+                                 .index = -1,
+                                 .pirq = -1,
+                                 .bus = (int)(bdf >> 8),
+                                 .devfn = (int)(bdf & 0xff)};
     long rc = physdev(PHYSDEVOP_map_pirq, &m);
 
     P("map_pirq(MSI %02x:%02x.%u, pirq -1) = %s, pirq %s", BDF_STR(bdf), rc_str(rc),
@@ -320,26 +325,26 @@ static void e1000(unsigned int bdf)
 }
 
 /* AHCI 1.3 §3.1, §3.3: generic host control and port 0 registers. */
-#define AHCI_CAP     0x00
-#define AHCI_GHC     0x04
-#define AHCI_IS      0x08
-#define AHCI_PI      0x0c
-#define AHCI_VS      0x10
-#define GHC_IE       (1u << 1)
-#define GHC_AE       (1u << 31)
-#define P0(off)      (0x100 + (off))
-#define PX_CLB       0x00
-#define PX_CLBU      0x04
-#define PX_FB        0x08
-#define PX_FBU       0x0c
-#define PX_IS        0x10
-#define PX_IE        0x14
-#define PX_CMD       0x18
-#define PX_SIG       0x24
-#define PX_SCTL      0x2c
-#define PX_CMD_FRE   (1u << 4)
-#define PX_CMD_ST    1u
-#define PX_IS_DHRS   1u
+#define AHCI_CAP   0x00
+#define AHCI_GHC   0x04
+#define AHCI_IS    0x08
+#define AHCI_PI    0x0c
+#define AHCI_VS    0x10
+#define GHC_IE     (1u << 1)
+#define GHC_AE     (1u << 31)
+#define P0(off)    (0x100 + (off))
+#define PX_CLB     0x00
+#define PX_CLBU    0x04
+#define PX_FB      0x08
+#define PX_FBU     0x0c
+#define PX_IS      0x10
+#define PX_IE      0x14
+#define PX_CMD     0x18
+#define PX_SIG     0x24
+#define PX_SCTL    0x2c
+#define PX_CMD_FRE (1u << 4)
+#define PX_CMD_ST  1u
+#define PX_IS_DHRS 1u
 
 static void ahci(unsigned int bdf)
 {
@@ -443,10 +448,14 @@ static void unprivileged(void)
 {
     static trap_info_t traps[] = {{13, 0, FLAT_KERNEL_CS, (unsigned long)pci_gp_entry},
                                   {0, 0, 0, 0}};
-    struct physdev_map_pirq m = {.domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI, .index = 21,
-                                 .pirq = 21};
-    struct physdev_map_pirq mm = {.domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_MSI, .index = -1,
-                                  .pirq = -1, .bus = 0, .devfn = 0xfa};
+    struct physdev_map_pirq m = {
+        .domid = DOMID_SELF, .type = MAP_PIRQ_TYPE_GSI, .index = 21, .pirq = 21};
+    struct physdev_map_pirq mm = {.domid = DOMID_SELF,
+                                  .type = MAP_PIRQ_TYPE_MSI,
+                                  .index = -1,
+                                  .pirq = -1,
+                                  .bus = 0,
+                                  .devfn = 0xfa};
     struct physdev_setup_gsi sg = {.gsi = 21, .triggering = 1};
     struct physdev_pci_device_add a = {.devfn = 0x08};
     struct physdev_eoi e = {.irq = 21};

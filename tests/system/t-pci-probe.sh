@@ -28,5 +28,12 @@ expect_regex "^mica: pci 00:1f\.2 8086:2922 class 010601 INTA gsi 16 msi@0x80$"
 expect_regex "^mica: pci 00:01\.0 8086:100e class 020000 INTA gsi 21$"
 expect_line "mica: pci 00:1f.0 8086:2918 class 060100 (mica's)"
 expect_line "mica: d0 owns 3 PCI functions"
+# With 4 GiB the frame table spans the PCI hole: BAR frames must still count as MMIO.
+RUN=mica-4g run_mica --timeout 60 --memory 4096 --dom0-mem 256M "${hw[@]}" \
+    "$BUILD/tests/guests/probe_pci.elf"
+expect_status 0
+expect_line "(d0) probe_pci: update_va_mapping(e1000 BAR0 frame) = 0"
+expect_line "(d0) probe_pci: mmu_update(DOMID_IO, ahci ABAR frame) = 0"
+expect_line "(d0) probe_pci: ahci PxIS.DHRS: event received"
 rm -f "$disk"
 finish

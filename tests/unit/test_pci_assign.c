@@ -44,15 +44,24 @@ static struct domain d1 = {.domain_id = 1};
 
 static void setup(void)
 {
-    struct pci_func ahci = {.bdf = AHCI, .vendor = 0x8086, .device = 0x2922,
-                            .class_rev = 0x01060102, .irq_pin = 1, .msi_cap = 0x80,
-                            .msi_cap_len = 14, .gsi = 16, .owner = DOMID_INVALID};
-    struct pci_func nic = {.bdf = NIC, .vendor = 0x8086, .device = 0x100e,
-                           .class_rev = 0x02000003, .irq_pin = 1, .gsi = 21,
+    struct pci_func ahci = {.bdf = AHCI,
+                            .vendor = 0x8086,
+                            .device = 0x2922,
+                            .class_rev = 0x01060102,
+                            .irq_pin = 1,
+                            .msi_cap = 0x80,
+                            .msi_cap_len = 14,
+                            .gsi = 16,
+                            .owner = DOMID_INVALID};
+    struct pci_func nic = {.bdf = NIC,
+                           .vendor = 0x8086,
+                           .device = 0x100e,
+                           .class_rev = 0x02000003,
+                           .irq_pin = 1,
+                           .gsi = 21,
                            .owner = DOMID_INVALID};
     struct pci_func host = {.bdf = HOST, .vendor = 0x8086, .device = 0x29c0, .owner = DOMID_XEN};
-    struct pci_func gpu = {.bdf = GPU, .vendor = 0x1234, .device = 0x1111,
-                           .owner = DOMID_INVALID};
+    struct pci_func gpu = {.bdf = GPU, .vendor = 0x1234, .device = 0x1111, .owner = DOMID_INVALID};
 
     ahci.bar[4] = (struct pci_bar){.base = 0xc080, .size = 0x20, .io = true};
     ahci.bar[5] = (struct pci_bar){.base = 0xfebe0000, .size = 0x1000};

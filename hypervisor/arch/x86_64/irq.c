@@ -38,17 +38,17 @@
 /* MSI message (SDM Vol 3A §10.11.1, §10.11.2): fixed delivery, physical destination, edge. */
 #define MSI_ADDR_BASE     0xfee00000u
 #define MSI_ADDR_DEST(id) ((uint32_t)(id) << 12)
-#define MSI_ADDR_LO       4    /* message address, inside the MSI capability */
-#define MSI_DATA_32       8    /* message data without a 64-bit address */
-#define MSI_DATA_64       12   /* message data with one */
+#define MSI_ADDR_LO       4  /* message address, inside the MSI capability */
+#define MSI_DATA_32       8  /* message data without a 64-bit address */
+#define MSI_DATA_64       12 /* message data with one */
 
-#define IRQ_VECTOR_BASE   0x40 /* device vectors 0x40..0x4f, below the timer's 0xf0 */
-#define MAX_DEV_IRQS      16
+#define IRQ_VECTOR_BASE 0x40 /* device vectors 0x40..0x4f, below the timer's 0xf0 */
+#define MAX_DEV_IRQS    16
 
 /* ICH9's LPC function and its root complex base register (ICH9 datasheet §13.1.35). */
-#define LPC_BDF           PCI_BDF(0, 31, 0)
-#define LPC_RCBA          0xf0
-#define RCBA_D31IR        0x3140 /* D31IR..D25IR: ICH9 datasheet §10.1.x */
+#define LPC_BDF    PCI_BDF(0, 31, 0)
+#define LPC_RCBA   0xf0
+#define RCBA_D31IR 0x3140 /* D31IR..D25IR: ICH9 datasheet §10.1.x */
 
 /** One device interrupt source bound (or about to be) to a domain's pirq. */
 struct dev_irq {
@@ -321,7 +321,8 @@ static int map_pirq(struct domain *d, struct physdev_map_pirq *m)
         di->bdf = bdf;
         /* Program the message with MSI off (Xen leaves the enable bit to dom0). */
         pci_conf_write(bdf, f->msi_cap + 2, 2, ctl & ~1u);
-        pci_conf_write(bdf, f->msi_cap + MSI_ADDR_LO, 4, MSI_ADDR_BASE | MSI_ADDR_DEST(boot_apic_id()));
+        pci_conf_write(bdf, f->msi_cap + MSI_ADDR_LO, 4,
+                       MSI_ADDR_BASE | MSI_ADDR_DEST(boot_apic_id()));
         if (is64)
             pci_conf_write(bdf, f->msi_cap + MSI_ADDR_LO + 4, 4, 0);
         pci_conf_write(bdf, f->msi_cap + (is64 ? MSI_DATA_64 : MSI_DATA_32), 2, di->vector);

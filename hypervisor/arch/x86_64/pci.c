@@ -8,6 +8,8 @@
 #include <arch/irq.h>
 #include <arch/pci.h>
 #include <mica/domain.h>
+#include <mica/heap.h>
+#include <mica/mm.h>
 #include <mica/pci_assign.h>
 #include <mica/console.h>
 #include <mica/printf.h>
@@ -99,7 +101,7 @@ static void probe_bars(struct pci_func *f, unsigned int nr)
         if (lo & 1) {
             b->io = true;
             b->base = lo & ~3u;
-            b->size = (uint16_t)~(mask & ~3u) + 1u;
+            b->size = (uint16_t) ~(mask & ~3u) + 1u;
             continue;
         }
         b->base = lo & ~0xfu;
@@ -158,8 +160,8 @@ static void print_func(const struct pci_func *f)
                      f->class_rev >> 8, f->owner == DOMID_XEN ? " (mica's)" : "");
 
     if (f->irq_pin && n > 0 && (size_t)n < sizeof(line))
-        n += snprintf(line + n, sizeof(line) - (size_t)n, " INT%c gsi %u",
-                      'A' + f->irq_pin - 1, f->gsi);
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " INT%c gsi %u", 'A' + f->irq_pin - 1,
+                      f->gsi);
     if (f->msi_cap && n > 0 && (size_t)n < sizeof(line))
         snprintf(line + n, sizeof(line) - (size_t)n, " msi@%#x", f->msi_cap);
     printk("%s\n", line);
@@ -216,9 +218,38 @@ static void scan_bus(unsigned int bus, unsigned int depth)
     }
 }
 
+/*
+ * Memory BAR frames inside the frame table (a machine with RAM above the PCI hole) start out
+ * as the hypervisor's; give them to DOMID_IO so mm.c treats them as MMIO, as Xen gives non-RAM
+ * frames to dom_io. Frames beyond the table are MMIO already.
+ */
+static void bar_frames_to_dom_io(const struct pci_func *f)
+{
+    for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
+        const struct pci_bar *b = &f->bar[i];
+
+        if (b->io || !b->size || !b->base)
+            continue;
+        for (mfn_t mfn = b->base >> PAGE_SHIFT; mfn <= (b->base + b->size - 1) >> PAGE_SHIFT;
+             mfn++) {
+            struct page_info *pg;
+
+            if (!mfn_valid(mfn))
+                break;
+            pg = mfn_to_page(mfn);
+            if (pg->owner == DOMID_XEN && !pg->count_info)
+                pg->owner = DOMID_IO;
+        }
+    }
+}
+
 void pci_init(void)
 {
+    const struct pci_func *f;
+
     scan_bus(0, 0);
+    for (unsigned int i = 0; (f = pci_func_at(i)) != NULL; i++)
+        bar_frames_to_dom_io(f);
 }
 
 unsigned int pci_assign_hardware_domain(struct domain *d)

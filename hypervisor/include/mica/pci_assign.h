@@ -11,8 +11,8 @@
 
 struct domain;
 
-#define PCI_MAX_FUNCS 64 /* functions mica tracks (q35 plus a few devices uses ~10) */
-#define PCI_NR_BARS   6  /* type-0 header BARs, PCI Local Bus 3.0 §6.2.5.1 */
+#define PCI_MAX_FUNCS         64 /* functions mica tracks (q35 plus a few devices uses ~10) */
+#define PCI_NR_BARS           6  /* type-0 header BARs, PCI Local Bus 3.0 §6.2.5.1 */
 #define PCI_BDF(bus, dev, fn) ((uint16_t)(((bus) << 8) | ((dev) << 3) | (fn)))
 
 /** One base address register as enumerated (sizes by the all-ones probe). */
@@ -25,7 +25,7 @@ struct pci_bar {
 
 /** One PCI function mica knows of. */
 struct pci_func {
-    uint16_t bdf;      /* bus << 8 | device << 3 | function */
+    uint16_t bdf; /* bus << 8 | device << 3 | function */
     uint16_t vendor, device;
     uint32_t class_rev;  /* configuration dword 0x08: class code << 8 | revision */
     uint8_t header_type; /* 0 for a device, 1 for a PCI-PCI bridge (bit 7 stripped) */
