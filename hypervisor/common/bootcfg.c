@@ -4,6 +4,7 @@
 #include <mica/errno.h>
 #include <mica/printf.h>
 #include <mica/string.h>
+#include <xen/sched.h>
 
 /* Parsing state: the tree and where errors go. */
 struct parser {
@@ -49,6 +50,19 @@ const char *bootcfg_action_name(enum bootcfg_action a)
         return "restart";
     default:
         return "destroy";
+    }
+}
+
+enum bootcfg_action bootcfg_domain_action(const struct bootcfg_domain *d, unsigned int reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff:
+        return d->on_poweroff;
+    case SHUTDOWN_reboot:
+    case SHUTDOWN_soft_reset:
+        return d->on_reboot;
+    default:
+        return d->on_crash;
     }
 }
 

@@ -29,10 +29,7 @@ bool bootcfg_shutdown_action(domid_t domid, unsigned int reason, enum bootcfg_ac
 {
     if (!configured || domid >= cfg.nr_domains)
         return false;
-    const struct bootcfg_domain *d = &cfg.domain[domid];
-    *action = reason == SHUTDOWN_poweroff ? d->on_poweroff
-              : reason == SHUTDOWN_reboot ? d->on_reboot
-                                          : d->on_crash;
+    *action = bootcfg_domain_action(&cfg.domain[domid], reason);
     return true;
 }
 

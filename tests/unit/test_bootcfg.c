@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xen/sched.h>
 
 #include "hv_rename.h"
 #include <mica/bootcfg.h>
@@ -99,6 +100,12 @@ START_TEST(valid_demo)
     ck_assert_int_eq(d1->vdev[1].type, BOOTCFG_VIF);
     ck_assert_uint_eq(d1->vdev[1].mac[5], 1);
     ck_assert_str_eq(bootcfg_action_name(d1->on_crash), "restart");
+    /* Which action a SHUTDOWN_* reason picks (xen/sched.h). */
+    ck_assert_int_eq(bootcfg_domain_action(d1, SHUTDOWN_poweroff), BOOTCFG_DESTROY);
+    ck_assert_int_eq(bootcfg_domain_action(d1, SHUTDOWN_crash), BOOTCFG_RESTART);
+    ck_assert_int_eq(bootcfg_domain_action(d1, SHUTDOWN_watchdog), BOOTCFG_RESTART);
+    ck_assert_int_eq(bootcfg_domain_action(d1, SHUTDOWN_reboot), BOOTCFG_DESTROY);
+    ck_assert_int_eq(bootcfg_domain_action(d0, SHUTDOWN_reboot), BOOTCFG_MACHINE_OFF);
 }
 END_TEST
 

@@ -96,6 +96,13 @@ int bootcfg_check_memory(const struct bootcfg *cfg, unsigned long free_pages,
 const char *bootcfg_action_name(enum bootcfg_action a);
 
 /**
+ * The action @d configures for a shutdown with SHUTDOWN_* @reason (xen/sched.h): on-poweroff
+ * for poweroff, on-reboot for reboot and soft_reset, on-crash for crash, watchdog and
+ * anything else.
+ */
+enum bootcfg_action bootcfg_domain_action(const struct bootcfg_domain *d, unsigned int reason);
+
+/**
  * What the wiring gave one virtual device (DESIGN.md §5): grant references in the frontend's
  * table, granted to the backend, and the frontend's PFNs of those pages. The control page is
  * shared by all of a frontend's devices: each has a BOOTCFG_CONTROL_SLOT-byte slot in it.
