@@ -28,6 +28,18 @@ expect_regex "^mica: pci 00:1f\.2 8086:2922 class 010601 INTA gsi 16 msi@0x80$"
 expect_regex "^mica: pci 00:01\.0 8086:100e class 020000 INTA gsi 21$"
 expect_line "mica: pci 00:1f.0 8086:2918 class 060100 (mica's)"
 expect_line "mica: d0 owns 3 PCI functions"
+# The ICH9 table against the real thing: an e1000 in slot 3 raises INTA on PIRQ H, GSI 23
+# ((3 + 0) mod 4 + 4); mica maps the GSI only if its own table agrees, Xen delivers the
+# interrupt only if the routing is real.
+hw3=("${hw[@]}")
+hw3[1]=--extra-qemu=e1000,netdev=n0,addr=0x3
+compare_probe probe_pci "${hw3[@]}"
+for sys in xen mica; do
+    LOG=$LOG_DIR/$TEST_NAME.$sys.log
+    expect_line "probe_pci: e1000 INTA routed to gsi 23"
+    expect_line "probe_pci: e1000 ICS.LSC: event received"
+done
+
 # With 4 GiB the frame table spans the PCI hole: BAR frames must still count as MMIO.
 RUN=mica-4g run_mica --timeout 60 --memory 4096 --dom0-mem 256M "${hw[@]}" \
     "$BUILD/tests/guests/probe_pci.elf"
