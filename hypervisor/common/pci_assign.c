@@ -94,6 +94,20 @@ int pci_deassign(uint16_t bdf)
     return 0;
 }
 
+unsigned int pci_deassign_domain(domid_t domid)
+{
+    unsigned int n = 0;
+
+    for (unsigned int i = 0; i < nr_funcs; i++) {
+        if (pci_owned_by(domid, funcs[i].bdf)) {
+            funcs[i].owner = DOMID_INVALID;
+            funcs[i].bar_sizing = 0;
+            n++;
+        }
+    }
+    return n;
+}
+
 bool pci_owned_by(domid_t domid, uint16_t bdf)
 {
     const struct pci_func *f = pci_find(bdf);

@@ -127,6 +127,19 @@ START_TEST(test_assign_rules)
 }
 END_TEST
 
+START_TEST(test_deassign_domain)
+{
+    ck_assert_int_eq(pci_assign(&d1, NIC), 0);
+    ck_assert_int_eq(pci_assign(&d1, AHCI), 0);
+    ck_assert_int_eq(pci_assign(&d0, GPU), 0);
+    ck_assert_uint_eq(pci_deassign_domain(1), 2);
+    ck_assert(!pci_owned_by(1, NIC) && !pci_owned_by(1, AHCI));
+    ck_assert(pci_owned_by(0, GPU));
+    ck_assert_uint_eq(pci_deassign_domain(DOMID_XEN), 0); /* mica keeps its own */
+    ck_assert_int_eq(pci_assign(&d0, NIC), 0);            /* free for another owner */
+}
+END_TEST
+
 START_TEST(test_assign_port_failure)
 {
     permit_rc = -ENOMEM;
@@ -250,6 +263,7 @@ static Suite *pci_assign_suite(void)
     tcase_add_test(tc, test_register_find);
     tcase_add_test(tc, test_register_full);
     tcase_add_test(tc, test_assign_rules);
+    tcase_add_test(tc, test_deassign_domain);
     tcase_add_test(tc, test_assign_port_failure);
     tcase_add_test(tc, test_filter_others_all_ones);
     tcase_add_test(tc, test_filter_bar_sizing);

@@ -471,3 +471,12 @@ long physdev_irq_op(int cmd, unsigned long arg)
         return -ENOSYS;
     }
 }
+
+void irq_release_domain(struct domain *d)
+{
+    for (unsigned int i = 0; i < MAX_DEV_IRQS; i++) {
+        if (dev_irqs[i].used && dev_irqs[i].owner == d->domain_id)
+            release(&dev_irqs[i]);
+    }
+    pci_deassign_domain(d->domain_id);
+}

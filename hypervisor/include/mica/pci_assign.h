@@ -63,6 +63,9 @@ int pci_assign(struct domain *d, uint16_t bdf);
 /** Take @bdf back from whoever owns it (the ports stay as iocap has them). 0 or -ENODEV. */
 int pci_deassign(uint16_t bdf);
 
+/** Take back every function domain @domid owns (it died). Returns how many. */
+unsigned int pci_deassign_domain(domid_t domid);
+
 /** Whether domain @domid owns the function at @bdf. */
 bool pci_owned_by(domid_t domid, uint16_t bdf);
 

@@ -41,4 +41,11 @@ int pirq_guest_bind(struct domain *d, unsigned int pirq, unsigned int port, bool
 /** EVTCHNOP_close of a pirq port: unbind @pirq of @d and mask its line. */
 void pirq_guest_unbind(struct domain *d, unsigned int pirq);
 
+/**
+ * Domain @d is going away: release every pirq it mapped (lines masked, MSI disabled) and give
+ * back its PCI functions (pci_deassign_domain). Its ports were closed already (evtchn_destroy).
+ * To be called from domain_shutdown() for a domain that is torn down.
+ */
+void irq_release_domain(struct domain *d);
+
 #endif /* ARCH_IRQ_H */
