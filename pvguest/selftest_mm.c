@@ -79,9 +79,10 @@ static void test_init(void)
            s->total_pages, s->initial_pages - 1, s->initial_pages >> (20 - PAGE_SHIFT),
            s->first_free_pfn, s->managed_pages, s->free_pages,
            verdict(mm_ready() && s->initial_pages % (4UL << (20 - PAGE_SHIFT)) == 0 &&
-                   s->managed_pages == (s->total_pages < (DIRECTMAP_SIZE >> PAGE_SHIFT)
-                                            ? s->total_pages
-                                            : DIRECTMAP_SIZE >> PAGE_SHIFT) &&
+                   s->managed_pages ==
+                       (s->total_pages - MM_WIRING_PAGES < (DIRECTMAP_SIZE >> PAGE_SHIFT)
+                            ? s->total_pages - MM_WIRING_PAGES
+                            : DIRECTMAP_SIZE >> PAGE_SHIFT) &&
                    s->free_pages > s->managed_pages / 2));
     printf("pvguest: mm: direct map: pfn %#lx at %p -> mfn %#lx, p2m says %#lx, m2p says pfn %#lx "
            "(%s)\n",

@@ -25,6 +25,9 @@ $(LIBFDT_STAMP): tools/build-libfdt.sh
 	@touch $@
 
 $(LIBFDT_DIR)/src/%.c: $(LIBFDT_STAMP) ;
+# The unpacked sources are not intermediate files to delete after a build: the stamp says
+# they exist, and nothing but build-libfdt.sh can bring them back.
+.SECONDARY: $(patsubst %,$(LIBFDT_DIR)/src/%.c,$(LIBFDT_NAMES))
 
 # libfdt is third-party code: its own warnings are not ours to fix (-w).
 $(LIBFDT_DIR)/hv/%.o: $(LIBFDT_DIR)/src/%.c $(LIBFDT_STAMP)

@@ -456,7 +456,11 @@ long mm_init(void)
     const start_info_t *si = start_info;
     unsigned long pt_pfn = virt_to_pfn((void *)si->pt_base);
     unsigned long first_free = pt_pfn + si->nr_pt_frames;
-    unsigned long total = si->nr_pages < DIRECTMAP_PAGES ? si->nr_pages : DIRECTMAP_PAGES;
+    /* mica's domain builder wires devices with the domain's last MM_WIRING_PAGES pages (ring
+       and control pages, announced on the command line or in the device tree: docs/abi.md,
+       docs/bootcfg.md); they are never free memory. On Xen they are simply left unused. */
+    unsigned long usable = si->nr_pages > MM_WIRING_PAGES ? si->nr_pages - MM_WIRING_PAGES : 0;
+    unsigned long total = usable < DIRECTMAP_PAGES ? usable : DIRECTMAP_PAGES;
     unsigned long skip_from = 0, skip_to = 0, end;
     long rc;
 

@@ -174,4 +174,8 @@ bool mm_handle_page_fault(unsigned long addr, unsigned long error_code);
 /** Print (printk) one line saying what a fatal page fault hit and where. */
 void mm_report_page_fault(unsigned long addr, unsigned long error_code);
 
+/* Pages at the top of memory the hypervisor's domain builder may take for devices (mica's
+   BUILD_SPARE_PAGES: rings and control pages); mm_init never hands them out. */
+#define MM_WIRING_PAGES 4
+
 #endif /* PVGUEST_MM_H */
