@@ -1,7 +1,9 @@
 /* Domains: creation, lookup, shutdown and crash (Xen's common/domain.c in spirit). */
 #include <arch/guest.h>
+#include <arch/irq.h>
 #include <arch/machine.h>
 #include <arch/platform.h>
+#include <mica/bootcfg.h>
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
@@ -129,7 +131,24 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     /* Its mappings of others' grants go (pins, device references, GTF bits). */
     gnttab_release_mappings(d);
     vcpu_timers_stop(d->vcpu[0]);
+
+    /* A boot configuration may say what this domain's end means (on-poweroff, on-reboot,
+       on-crash): the machine goes off with it, or it goes alone. */
+    enum bootcfg_action action;
+    bool configured = bootcfg_shutdown_action(d->domain_id, reason, &action);
+    if (configured && action == BOOTCFG_RESTART)
+        printk_warn("mica: d%u: on-%s = \"restart\" is not implemented yet; destroying it\n",
+                    d->domain_id, name);
+    if (configured && action == BOOTCFG_MACHINE_OFF && !d->is_privileged) {
+        trace_at_exit();
+        printk("mica: d%u's end is configured as machine-off; powering the machine off\n",
+               d->domain_id);
+        printk("mica: power off (%s)\n", reason == SHUTDOWN_poweroff ? "clean" : "failure");
+        machine_power_off(reason == SHUTDOWN_poweroff);
+    }
     if (!d->is_privileged) {
+        /* Its physical IRQs and PCI functions go back (lines masked, pirqs unmapped). */
+        irq_release_domain(d);
         /* Its memory and page tables go back to the allocator (scrubbed on the way). */
         if (current && current->domain == d)
             idle_enter(); /* off its page tables before they are freed */
