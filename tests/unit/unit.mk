@@ -186,3 +186,11 @@ include shared-rings/shared-rings.mk
 $(UNIT_OUT)/obj/test_rings.o $(UNIT_OUT)/obj/test_rings_stress.o: UNIT_CFLAGS += $(SRING_CFLAGS)
 $(UNIT_OUT)/obj/test_rings.o $(UNIT_OUT)/obj/test_rings_stress.o: | $(SRING_OUT)/check.stamp
 
+
+# blkif request validation and splitting (helper: blkback/blkfront, issue 10). The portable
+# module lives in pvguest/backends/ and builds for the host as is (no renaming).
+$(UNIT_OUT)/obj/test_blkif.o: UNIT_CFLAGS += -Ipvguest/include
+$(UNIT_OUT)/obj/blkif_check.o: pvguest/backends/blkif_check.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
+$(UNIT_OUT)/test_blkif: $(UNIT_OUT)/obj/blkif_check.o
