@@ -123,7 +123,30 @@ trap_iret_fault:
 return_to_guest:
     lea     cpu0_stack_top(%rip), %rsp
     sub     $0xb0, %rsp                     /* sizeof(struct cpu_regs) */
+    /*
+     * SYSRET where the guest cannot tell (Xen does the same): the frame came from a SYSCALL
+     * (vector 0x100, so rcx/r11 are the guest's to lose, or a bounce frame saved them), to
+     * FLAT_RING3_CS64/SS64, and RIP is canonical — SYSRET to a non-canonical RIP faults in
+     * ring 0 with the guest's RSP (SDM Vol 2B SYSRET). NMI and #MC use IST stacks, so the
+     * window on the guest's stack below is safe; maskable interrupts are off.
+     */
+    cmpq    $0x100, 0x78(%rsp)              /* vector */
+    jne     1f
+    cmpq    $0xe033, 0x90(%rsp)             /* cs */
+    jne     1f
+    cmpq    $0xe02b, 0xa8(%rsp)             /* ss */
+    jne     1f
+    mov     0x88(%rsp), %rax                /* rip: bits 63..47 all equal? */
+    sar     $47, %rax
+    inc     %rax
+    cmp     $1, %rax
+    ja      1f
     RESTORE_GPRS
+    mov     0x10(%rsp), %rcx                /* rip */
+    mov     0x20(%rsp), %r11                /* rflags */
+    mov     0x28(%rsp), %rsp                /* the guest's rsp */
+    sysretq
+1:  RESTORE_GPRS
     add     $16, %rsp
 .Lguest_iret:
     iretq

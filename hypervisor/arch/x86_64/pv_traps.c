@@ -83,6 +83,8 @@ static void deliver(struct cpu_regs *regs, struct trap_bounce *tb, struct delive
     if (tb->flags & TBF_INTERRUPT)
         v->vcpu_info->evtchn_upcall_mask = 1;
     bounce_frame_apply(regs, tb, &f);
+    /* rcx and r11 are in the frame now: the return may clobber them (SYSRET), as Xen's. */
+    regs->vector = SYSCALL_FRAME_VECTOR;
 }
 
 /** Bounce exception @vector (with @error_code where it has one) to the guest's handler. */
@@ -420,6 +422,8 @@ long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long
     } else {
         regs->rcx = ic.rcx;
         regs->r11 = ic.r11;
+        /* Every register must come back as the frame says: return with IRETQ. */
+        regs->vector = IRET_FRAME_VECTOR;
     }
     /* The event mask follows the restored RFLAGS.IF. */
     v->vcpu_info->evtchn_upcall_mask = !(ic.rflags & RFLAGS_IF);

@@ -19,8 +19,6 @@
 #define RFLAGS_IF        (1UL << 9)
 #define RFLAGS_IOPL      (3UL << 12)
 #define RFLAGS_MBS       (1UL << 1) /* bit 1 is always set */
-#define SYSCALL_VECTOR   0x100
-#define SYSCALL32_VECTOR 0x101
 
 extern uint8_t cpu0_stack[STACK_SIZE]; /* boot.S */
 extern const uint8_t syscall_entry[], syscall32_entry[];
@@ -276,7 +274,7 @@ void do_syscall(struct cpu_regs *regs)
         arch_guest_exit(regs);
         return;
     }
-    if (regs->vector == SYSCALL32_VECTOR)
+    if (regs->vector == SYSCALL32_FRAME_VECTOR)
         domain_crash(current->domain,
                      "SYSCALL from 32-bit compatibility mode at %#lx "
                      "(no 32-bit PV guests on mica)",
