@@ -17,6 +17,8 @@
 
 #include <xen/errno.h>
 
+#include <pvguest/blkback.h>
+#include <pvguest/blkfront.h>
 #include <pvguest/devtree.h>
 #include <pvguest/events.h>
 #include <pvguest/hypercall.h>
@@ -347,10 +349,18 @@ int selftest_run(const char *name)
         return test_block();
     if (strcmp(name, "mm") == 0)
         return selftest_mm();
+    if (strcmp(name, "ahci") == 0)
+        return selftest_ahci(); /* the AHCI driver (issue 10), selftest_ahci.c */
     if (strcmp(name, "rowrite") == 0)
         return selftest_mm_rowrite();
     if (strcmp(name, "pagefault") == 0)
         return test_fault(name, 0x1000); /* below the kernel: nothing maps it */
+    if (strcmp(name, "blkback") == 0)
+        return blkback_selftest(); /* block backend (issue 10) */
+    if (strcmp(name, "blk") == 0)
+        return blkfront_selftest(); /* block frontend (issue 10) */
+    if (strcmp(name, "blkhostile") == 0)
+        return blkfront_hostile_selftest(); /* hostile block frontend (issue 10) */
     if (strcmp(name, "gp") == 0)
         return test_fault(name, 0x8000000000000000UL); /* non-canonical */
     return -1;

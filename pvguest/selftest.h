@@ -18,6 +18,9 @@ int selftest_run(const char *name);
 /** test=mm (selftest_mm.c): page allocator, page tables, heap, lazy areas, batches. 0 or 1. */
 int selftest_mm(void);
 
+/** test=ahci (selftest_ahci.c): the AHCI driver on a scratch disk. 0 or 1. */
+int selftest_ahci(void);
+
 /** test=rowrite: write to a page mapped read-only; the fault is fatal. Returns 1 if not. */
 int selftest_mm_rowrite(void);
 
