@@ -75,9 +75,6 @@ PVGUEST_SRCS := \
 	pvguest/main.c \
 	pvguest/selftest.c \
 	pvguest/selftest_mm.c
-# Block path (issue 10): blkif checks, disks, backend, frontend and their tests.
-PVGUEST_SRCS += pvguest/backends/blkif_check.c pvguest/backends/blkdev.c \
-	pvguest/backends/blkback.c pvguest/frontends/blkfront.c pvguest/frontends/blkfront_test.c
 PVGUEST_SRCS += pvguest/selftest_ahci.c
 
 pvguest_objs = $(patsubst pvguest/%,$(PVGUEST_OUT)/%.o,$(basename $(1)))
