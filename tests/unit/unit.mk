@@ -194,3 +194,14 @@ $(UNIT_OUT)/obj/blkif_check.o: pvguest/backends/blkif_check.c
 	@mkdir -p $(dir $@)
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
 $(UNIT_OUT)/test_blkif: $(UNIT_OUT)/obj/blkif_check.o
+
+# netif TX validation and the bridge's forwarding table (helper: netback, issue 11). The
+# portable modules live in pvguest/backends/ and build for the host as they are.
+$(UNIT_OUT)/obj/test_netif.o: UNIT_CFLAGS += -Ipvguest/include
+$(UNIT_OUT)/obj/netif_check.o: pvguest/backends/netif_check.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
+$(UNIT_OUT)/obj/bridge_table.o: pvguest/backends/bridge_table.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
+$(UNIT_OUT)/test_netif: $(UNIT_OUT)/obj/netif_check.o $(UNIT_OUT)/obj/bridge_table.o
