@@ -5,6 +5,7 @@
 #include <arch/platform.h>
 #include <mica/bootcfg.h>
 #include <mica/console.h>
+#include <mica/console_input.h>
 #include <mica/domain.h>
 #include <mica/errno.h>
 #include <mica/event.h>
@@ -159,6 +160,7 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         if (leaked)
             printk_warn("mica: d%u: %lu frames still referenced after teardown\n", d->domain_id,
                         leaked);
+        console_input_domain_gone(d); /* issue 9: its serial input goes back to dom0 */
         schedule();
     }
     /* The hardware domain's end is the machine's, as on Xen. */

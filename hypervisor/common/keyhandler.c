@@ -2,6 +2,7 @@
 #include <arch/platform.h>
 #include <arch/time.h>
 #include <mica/console.h>
+#include <mica/console_input.h> /* issue 9: input goes to one domain at a time */
 #include <mica/errno.h>
 #include <mica/keyhandler.h>
 #include <mica/stats.h>
@@ -22,6 +23,38 @@ static bool prefix_seen; /* the last byte was a lone prefix */
 static unsigned char queue[KEYHANDLER_QUEUE_SIZE];
 static size_t q_head, q_len;
 static uint64_t dropped;
+
+/* Issue 9: the domain the queue is for (console_input.h), and who hears of new input. */
+static domid_t focus;
+static void (*input_hook)(void);
+
+domid_t console_input_focus(void)
+{
+    return focus;
+}
+
+/* Domains that have held the input (IDs below 64): they may call CONSOLEIO_read since. */
+static uint64_t held_mask = 1;
+
+bool console_input_may_read(domid_t domid)
+{
+    return domid == focus || (domid < 64 && (held_mask >> domid) & 1);
+}
+
+void console_input_set_focus(domid_t domid)
+{
+    if (domid < 64)
+        held_mask |= 1ULL << domid;
+    if (domid == focus)
+        return;
+    focus = domid;
+    q_head = q_len = 0; /* typed for the previous holder */
+}
+
+void console_input_set_hook(void (*fn)(void))
+{
+    input_hook = fn;
+}
 
 int register_keyhandler(unsigned char key, keyhandler_fn_t fn, const char *desc)
 {
@@ -74,12 +107,15 @@ static void enqueue(unsigned char c)
 void keyhandler_poll(void)
 {
     int c;
+    size_t before = q_len;
 
     while ((c = serial_getc()) >= 0) {
         int out = keyhandler_filter((unsigned char)c);
         if (out >= 0)
             enqueue((unsigned char)out);
     }
+    if (q_len > before && input_hook) /* issue 9: VIRQ_CONSOLE to the holder */
+        input_hook();
 }
 
 int console_input_getc(void)
@@ -121,6 +157,9 @@ void keyhandler_reset(void)
     prefix_seen = false;
     q_head = q_len = 0;
     dropped = 0;
+    focus = 0;
+    held_mask = 1;
+    input_hook = NULL;
 }
 
 static void help_key(unsigned char key)

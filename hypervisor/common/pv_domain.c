@@ -1,6 +1,7 @@
 /* The hypervisor side of the PV domain builder (see pv_domain.h and domain_build.h). */
 #include <arch/guest.h>
 #include <arch/paging.h>
+#include <mica/console_input.h>
 #include <mica/console.h>
 #include <mica/domain.h>
 #include <mica/domain_build.h>
@@ -137,6 +138,7 @@ int pv_domain_build(const struct pv_domain_config *cfg, struct domain **out)
     printk("mica: d%u: %s kernel \"%s\" %s, %lu pages (%lu MiB), entry %#lx, start_info %#lx\n",
            d->domain_id, cfg->privileged ? "privileged" : "unprivileged", kernel.guest_os,
            kernel.guest_version, cfg->nr_pages, cfg->nr_pages >> 8, boot.rip, boot.rsi);
+    console_input_domain_built(d); /* issue 9: serial input focus (console_input.h) */
     *out = d;
     return 0;
 }
