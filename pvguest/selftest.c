@@ -17,6 +17,8 @@
 
 #include <xen/errno.h>
 
+#include <pvguest/blkback.h>
+#include <pvguest/blkfront.h>
 #include <pvguest/devtree.h>
 #include <pvguest/events.h>
 #include <pvguest/hypercall.h>
@@ -24,6 +26,7 @@
 #include <pvguest/time.h>
 
 #include "selftest.h"
+#include "net/selftest_net.h"
 
 static int failures;
 
@@ -353,6 +356,14 @@ int selftest_run(const char *name)
         return selftest_mm_rowrite();
     if (strcmp(name, "pagefault") == 0)
         return test_fault(name, 0x1000); /* below the kernel: nothing maps it */
+    if (strcmp(name, "blkback") == 0)
+        return blkback_selftest(); /* block backend (issue 10) */
+    if (strcmp(name, "blk") == 0)
+        return blkfront_selftest(); /* block frontend (issue 10) */
+    if (strcmp(name, "blkhostile") == 0)
+        return blkfront_hostile_selftest(); /* hostile block frontend (issue 10) */
+    if (strcmp(name, "net") == 0)
+        return net_selftest(); /* e1000 + lwIP, driver domain (issue 11), net/selftest_net.c */
     if (strcmp(name, "gp") == 0)
         return test_fault(name, 0x8000000000000000UL); /* non-canonical */
     return -1;

@@ -2,6 +2,8 @@
  * blkif_check.c — request validation for blkback and request splitting for blkfront
  * (issue 10; rules from Xen's io/blkif.h). Portable: builds in the guest and on the host.
  */
+#include <string.h>
+
 #include <pvguest/blkif_check.h>
 
 static const char *const error_names[BLKIF_CHECK_NR_ERRORS] = {
@@ -60,7 +62,11 @@ enum blkif_check_error blkif_check_request(const struct blkif_request *req,
 
     switch (req->operation) {
     case BLKIF_OP_INDIRECT: {
-        const struct blkif_request_indirect *ind = (const struct blkif_request_indirect *)req;
+        /* A copy, not a cast: the two request types may not alias (C11 6.5p7). */
+        struct blkif_request_indirect copy;
+        const struct blkif_request_indirect *ind = &copy;
+
+        memcpy(&copy, req, sizeof(copy));
 
         out->id = ind->id;
         out->op = ind->indirect_op;

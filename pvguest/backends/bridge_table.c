@@ -81,8 +81,7 @@ void bridge_table_flush_port(struct bridge_table *t, unsigned int port)
 }
 
 /* Learn @src at @port (a port without a fixed MAC). */
-static void learn(struct bridge_table *t, unsigned int port, const uint8_t src[6],
-                  uint64_t now_ns)
+static void learn(struct bridge_table *t, unsigned int port, const uint8_t src[6], uint64_t now_ns)
 {
     struct bridge_entry *slot = NULL, *oldest = NULL;
 

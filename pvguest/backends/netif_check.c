@@ -56,8 +56,8 @@ bool netif_tx_packet_add(struct netif_tx_packet *p, const struct netif_tx_reques
             fail(p, NETIF_CHECK_TOO_SHORT); /* an empty fragment carries nothing: malformed */
     }
     if (i < NETIF_CHECK_MAX_SLOTS)
-        p->seg[i] = (struct netif_tx_seg){.gref = req->gref, .offset = req->offset,
-                                          .len = req->size};
+        p->seg[i] =
+            (struct netif_tx_seg){.gref = req->gref, .offset = req->offset, .len = req->size};
     else
         fail(p, NETIF_CHECK_TOO_MANY_SLOTS);
     if (more && p->nr_slots < NETIF_CHECK_CUT_SLOTS)

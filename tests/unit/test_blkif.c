@@ -142,16 +142,18 @@ END_TEST
 static struct blkif_request indirect(uint8_t op, uint64_t sector, unsigned int n)
 {
     struct blkif_request r;
-    struct blkif_request_indirect *ind = (struct blkif_request_indirect *)&r;
+    struct blkif_request_indirect ind;
 
+    memset(&ind, 0, sizeof(ind));
+    ind.operation = BLKIF_OP_INDIRECT;
+    ind.indirect_op = op;
+    ind.nr_segments = (uint16_t)n;
+    ind.id = 77;
+    ind.sector_number = sector;
+    ind.indirect_grefs[0] = 500;
+    ind.indirect_grefs[1] = 501;
     memset(&r, 0, sizeof(r));
-    ind->operation = BLKIF_OP_INDIRECT;
-    ind->indirect_op = op;
-    ind->nr_segments = (uint16_t)n;
-    ind->id = 77;
-    ind->sector_number = sector;
-    ind->indirect_grefs[0] = 500;
-    ind->indirect_grefs[1] = 501;
+    memcpy(&r, &ind, sizeof(ind)); /* the two types may not alias */
     return r;
 }
 
