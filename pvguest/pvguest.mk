@@ -77,7 +77,8 @@ PVGUEST_SRCS := \
 	pvguest/selftest_mm.c
 # Block path (issue 10): blkif checks, disks, backend, frontend and their tests.
 PVGUEST_SRCS += pvguest/backends/blkif_check.c pvguest/backends/blkdev.c \
-	pvguest/backends/blkback.c pvguest/frontends/blkfront.c pvguest/frontends/blkfront_test.c
+	pvguest/backends/blkdev_ahci.c pvguest/backends/blkback.c pvguest/frontends/blkfront.c \
+	pvguest/frontends/blkfront_test.c
 PVGUEST_SRCS += pvguest/selftest_ahci.c
 
 # Network (issue 11): the e1000 driver, lwIP's port (pvguest/net/) and test=net. liblwip.a is
@@ -95,6 +96,11 @@ $(LWIP_LIB): tools/build-lwip.sh $(LWIP_PORT_INC)/lwipopts.h $(LWIP_PORT_INC)/ar
 		-I$(LWIP_PORT_INC)" tools/build-lwip.sh $(BUILD)
 $(PVGUEST_OUT)/net/net.o $(PVGUEST_OUT)/net/selftest_net.o: $(LWIP_LIB)
 $(PVGUEST_OUT)/net/%.o: PVGUEST_CPPFLAGS += -I$(LWIP_PORT_INC) -I$(LWIP_DIR)/src/include
+
+# The network backend, its bridge and the frontend (issue 11), linked when referred to.
+PVBOOT_SRCS += pvguest/backends/netback.c pvguest/backends/bridge.c \
+	pvguest/backends/bridge_table.c pvguest/backends/netif_check.c pvguest/frontends/netfront.c
+PVGUEST_SRCS += pvguest/selftest_net.c
 
 pvguest_objs = $(patsubst pvguest/%,$(PVGUEST_OUT)/%.o,$(basename $(1)))
 PVBOOT_OBJS := $(call pvguest_objs,$(PVBOOT_SRCS))

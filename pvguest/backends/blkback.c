@@ -481,6 +481,8 @@ static int vbd_start(const void *fdt, int node)
     v->geom.sectors = sectors;
     v->geom.read_only = fdt_getprop(fdt, node, "read-only", NULL) || v->disk->read_only;
     v->geom.max_indirect_segs = MAX_SEGS;
+    if (v->disk->max_segs && v->disk->max_segs < MAX_SEGS)
+        v->geom.max_indirect_segs = v->disk->max_segs;
     control_offset = (uint32_t)prop_u64(fdt, node, "control-offset", 0);
     if (control_offset > PAGE_BYTES - sizeof(struct blkif_control))
         return -XEN_EINVAL;
@@ -519,7 +521,7 @@ static int vbd_start(const void *fdt, int node)
     v->control->sectors = sectors;
     v->control->sector_size = BLKIF_SECTOR_SIZE;
     v->control->info = v->geom.read_only ? VDISK_READONLY : 0;
-    v->control->max_indirect_segs = MAX_SEGS;
+    v->control->max_indirect_segs = v->geom.max_indirect_segs;
     v->control->features = (v->disk->flush ? BLKIF_CONTROL_FLUSH : 0) | BLKIF_CONTROL_INDIRECT;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     v->control->backend_state = XenbusStateConnected;
@@ -535,7 +537,7 @@ static int vbd_start(const void *fdt, int node)
     printf("pvguest: blkback: %s: d%u, %s sectors %llu+%llu%s, port %ld, flush %s, indirect %u\n",
            v->name, v->front, v->disk->name, (unsigned long long)v->start,
            (unsigned long long)sectors, v->geom.read_only ? " read-only" : "", port,
-           v->disk->flush ? "yes" : "no", MAX_SEGS);
+           v->disk->flush ? "yes" : "no", v->geom.max_indirect_segs);
     vbds[nr_vbds++] = v;
     evtchn_send(v->port);
     if (!thread_create("blkback", vbd_thread, v, 32768))
@@ -599,14 +601,20 @@ int blkback_selftest(void)
     unsigned long sectors = 16384;
     int rc;
 
-    if (cmdline_get("ramdisk", buf, sizeof(buf)) > 0)
+    if (cmdline_get("disk", buf, sizeof(buf)) > 0 && strcmp(buf, "ahci") == 0) {
+        if (!blkdev_ahci_create(0)) {
+            printf("pvguest: test blkback: no AHCI disk (FAILED)\n");
+            return 1;
+        }
+    } else if (cmdline_get("ramdisk", buf, sizeof(buf)) > 0)
         sectors = strtoul(buf, NULL, 0);
-    if (!blkdev_ram_create(0, sectors)) {
+    if (!blkdev_get(0) && !blkdev_ram_create(0, sectors)) {
         printf("pvguest: test blkback: no memory for a RAM disk of %lu sectors (FAILED)\n",
                sectors);
         return 1;
     }
-    printf("pvguest: test blkback: RAM disk ram0, %lu sectors\n", sectors);
+    printf("pvguest: test blkback: disk 0 is %s, %llu sectors\n", blkdev_get(0)->name,
+           (unsigned long long)blkdev_get(0)->sectors);
     rc = blkback_start();
     if (rc <= 0) {
         printf("pvguest: test blkback: blkback_start = %d (FAILED)\n", rc);

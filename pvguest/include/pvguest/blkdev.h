@@ -44,11 +44,12 @@ struct blkdev_ops {
 /** One disk. */
 struct blkdev {
     const struct blkdev_ops *ops;
-    const char *name; /* "ram0", "ahci0" ... */
-    uint64_t sectors; /* capacity in 512-byte sectors */
-    bool read_only;   /* the medium refuses writes */
-    bool flush;       /* has a write cache worth flushing (feature-flush-cache) */
-    void *priv;       /* the driver's */
+    const char *name;      /* "ram0", "ahci0" ... */
+    uint64_t sectors;      /* capacity in 512-byte sectors */
+    bool read_only;        /* the medium refuses writes */
+    bool flush;            /* has a write cache worth flushing (feature-flush-cache) */
+    unsigned int max_segs; /* most segments one submit may carry (0: no limit) */
+    void *priv;            /* the driver's */
 };
 
 /** The most disks blkdev_register() takes. */
@@ -66,5 +67,12 @@ struct blkdev *blkdev_get(unsigned int index);
  * virtual addresses). Returns the disk or NULL (no memory, index taken).
  */
 struct blkdev *blkdev_ram_create(unsigned int index, uint64_t sectors);
+
+/**
+ * Start the AHCI driver (ahci.h: ahci_init) and register its disk as disk @index. Completions
+ * come from the driver's service thread. The disk must have 512-byte logical sectors.
+ * Returns the disk, or NULL (the driver's error printed).
+ */
+struct blkdev *blkdev_ahci_create(unsigned int index);
 
 #endif /* PVGUEST_BLKDEV_H */
