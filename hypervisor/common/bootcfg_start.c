@@ -10,6 +10,7 @@
 #include <mica/pci_assign.h>
 #include <mica/printf.h>
 #include <mica/pv_domain.h>
+#include <mica/restart.h>
 #include <mica/string.h>
 #include <mica/wiring.h>
 #include <xen/io/xenbus.h>
@@ -24,6 +25,13 @@ static struct bootcfg cfg;
 static bool configured;
 static struct bootcfg_wiring wiring;
 static uint8_t tree[BOOTCFG_MAX_DOMAINS][TREE_MAX];
+/* Issue 9, restart (restart.h): what building domain i again needs, kept from the boot. */
+static const struct bootcfg_module *boot_mods;
+static struct {
+    const void *module; /* its boot module (tree, or module list) */
+    size_t module_len;
+    unsigned int restarts;
+} built[BOOTCFG_MAX_DOMAINS];
 
 bool bootcfg_shutdown_action(domid_t domid, unsigned int reason, enum bootcfg_action *action)
 {
@@ -160,6 +168,88 @@ static const void *domain_module(unsigned int i, const struct bootcfg_module *in
     return buf;
 }
 
+/*
+ * Build domain @i of the configuration from its kernel module, its boot module (built[i]),
+ * memory, command line, and give it its PCI functions; or stop the boot. Used at boot and
+ * for a restart. Prints the free frames first: a restart must find as many as the first
+ * build did (the memory of the previous life came back).
+ */
+static struct domain *build_domain(unsigned int i)
+{
+    const struct bootcfg_domain *d = &cfg.domain[i];
+    const struct bootcfg_module *k = &boot_mods[d->kernel_module];
+    struct domain *dom;
+    const struct pv_domain_config pc = {
+        .domid = d->domid,
+        .privileged = d->driver,
+        .kernel = k->data,
+        .kernel_len = k->len,
+        .module = built[i].module,
+        .module_len = built[i].module_len,
+        .cmdline = d->bootargs,
+        .nr_pages = (unsigned long)(d->memory_kib / 4),
+        .nr_vcpus = d->nr_vcpus,
+    };
+
+    printk("mica: d%u: %lu frames free before it is built\n", d->domid, heap_free_frames());
+    if (pv_domain_build(&pc, &dom))
+        panic("boot configuration: /chosen/%s: could not build d%u", d->name, d->domid);
+    /* Its PCI functions: they must exist and be free (the handover, pci_assign.h). */
+    for (unsigned int p = 0; p < d->nr_pci; p++) {
+        const struct bootcfg_pci *f = &d->pci[p];
+        int rc = pci_assign(dom, PCI_BDF(f->bus, f->dev, f->fn));
+        if (rc)
+            panic("boot configuration: /chosen/%s: pci-devices: %02x:%02x.%u: %s (error %d)",
+                  d->name, f->bus, f->dev, f->fn,
+                  rc == -ENODEV  ? "no such PCI function"
+                  : rc == -EBUSY ? "kept by mica or owned by another domain"
+                                 : "cannot be assigned",
+                  rc);
+        printk("mica: config: d%u owns PCI %02x:%02x.%u\n", d->domid, f->bus, f->dev, f->fn);
+    }
+    if (d->initrd_module != BOOTCFG_NO_MODULE) {
+        start_info_t *si = map_frame(dom->start_info_mfn);
+        si->flags |= SIF_MULTIBOOT_MOD;
+    }
+    return dom;
+}
+
+bool bootcfg_restart_allowed(domid_t domid)
+{
+    if (!configured || domid >= cfg.nr_domains || cfg.domain[domid].driver)
+        return false;
+    if (built[domid].restarts >= BOOTCFG_MAX_RESTARTS) {
+        printk_warn("mica: d%u has been restarted %u times; destroying it instead\n", domid,
+                    BOOTCFG_MAX_RESTARTS);
+        return false;
+    }
+    return true;
+}
+
+void bootcfg_restart(domid_t domid)
+{
+    struct domain *dom[BOOTCFG_MAX_DOMAINS];
+
+    built[domid].restarts++;
+    printk("mica: d%u: restart %u of %u\n", domid, built[domid].restarts, BOOTCFG_MAX_RESTARTS);
+    dom[domid] = build_domain(domid);
+    /* The same plan as at boot: control page, rings and grants at the same references,
+       the same port numbers (a fresh domain's first ports), so its backends reconnect with
+       what their own trees say. wire_domain() looks only at this domain's backends. */
+    for (unsigned int i = 0; i < cfg.nr_domains; i++)
+        if (i != domid)
+            dom[i] = domain_lookup((domid_t)i);
+    for (unsigned int v = 0; v < cfg.domain[domid].nr_vdevs; v++) {
+        struct domain *back = dom[cfg.domain[domid].vdev[v].backend];
+        if (!back || back->state != DOMAIN_RUNNING) {
+            printk_warn("mica: d%u: %s's backend d%u is gone; its devices stay unwired\n", domid,
+                        cfg.domain[domid].vdev[v].name, cfg.domain[domid].vdev[v].backend);
+            return;
+        }
+    }
+    wire_domain(domid, dom);
+}
+
 void bootcfg_start(const struct bootcfg_module *mods, unsigned int nr)
 {
     static char err[256];
@@ -174,62 +264,31 @@ void bootcfg_start(const struct bootcfg_module *mods, unsigned int nr)
         panic("boot configuration: %s", err);
     plan_wiring();
 
+    boot_mods = mods;
     for (unsigned int i = 0; i < cfg.nr_domains; i++) {
         const struct bootcfg_domain *d = &cfg.domain[i];
-        const struct bootcfg_module *k = &mods[d->kernel_module];
         const struct bootcfg_module *initrd =
             d->initrd_module == BOOTCFG_NO_MODULE ? NULL : &mods[d->initrd_module];
         int tree_len = bootcfg_domain_tree(&cfg, i, &wiring, tree[i], TREE_MAX);
-        size_t mod_len;
 
         if (tree_len < 0)
             panic("boot configuration: /chosen/%s: its device tree does not fit %u bytes "
                   "(libfdt error %d)",
                   d->name, TREE_MAX, tree_len);
-        const void *mod = domain_module(i, initrd, (size_t)tree_len, &mod_len);
-        const struct pv_domain_config pc = {
-            .domid = d->domid,
-            .privileged = d->driver,
-            .kernel = k->data,
-            .kernel_len = k->len,
-            .module = mod,
-            .module_len = mod_len,
-            .cmdline = d->bootargs,
-            .nr_pages = (unsigned long)(d->memory_kib / 4),
-            .nr_vcpus = d->nr_vcpus,
-        };
+        built[i].module = domain_module(i, initrd, (size_t)tree_len, &built[i].module_len);
         printk("mica: config: d%u \"%s\": %s, kernel module %d%s, %lu KiB, %u PCI device(s), "
                "%u virtual device(s), on poweroff/reboot/crash: %s/%s/%s\n",
                d->domid, d->name, d->driver ? "driver domain" : "guest", d->kernel_module,
                initrd ? " + initrd" : "", (unsigned long)d->memory_kib, d->nr_pci, d->nr_vdevs,
                bootcfg_action_name(d->on_poweroff), bootcfg_action_name(d->on_reboot),
                bootcfg_action_name(d->on_crash));
-        /* The defaults (the driver domain's end is the machine's, a guest's its own) are
-           what domain_shutdown does; other choices wait for its hook (docs/bootcfg.md). */
-        enum bootcfg_action dflt = d->driver ? BOOTCFG_MACHINE_OFF : BOOTCFG_DESTROY;
-        if (d->on_poweroff != dflt || d->on_reboot != dflt || d->on_crash != dflt)
-            printk_warn("mica: config: d%u \"%s\": only %s is carried out yet on poweroff, "
-                        "reboot and crash\n",
-                        d->domid, d->name, bootcfg_action_name(dflt));
-        if (pv_domain_build(&pc, &dom[i]))
-            panic("boot configuration: /chosen/%s: could not build d%u", d->name, d->domid);
-        /* Its PCI functions: they must exist and be free (the handover, pci_assign.h). */
-        for (unsigned int p = 0; p < d->nr_pci; p++) {
-            const struct bootcfg_pci *f = &d->pci[p];
-            int rc = pci_assign(dom[i], PCI_BDF(f->bus, f->dev, f->fn));
-            if (rc)
-                panic("boot configuration: /chosen/%s: pci-devices: %02x:%02x.%u: %s (error %d)",
-                      d->name, f->bus, f->dev, f->fn,
-                      rc == -ENODEV  ? "no such PCI function"
-                      : rc == -EBUSY ? "kept by mica or owned by another domain"
-                                     : "cannot be assigned",
-                      rc);
-            printk("mica: config: d%u owns PCI %02x:%02x.%u\n", d->domid, f->bus, f->dev, f->fn);
-        }
-        if (initrd) {
-            start_info_t *si = map_frame(dom[i]->start_info_mfn);
-            si->flags |= SIF_MULTIBOOT_MOD;
-        }
+        /* The driver domain's end is the machine's whatever the tree says (domain.c). */
+        if (d->driver && (d->on_poweroff != BOOTCFG_MACHINE_OFF ||
+                          d->on_reboot != BOOTCFG_MACHINE_OFF || d->on_crash != BOOTCFG_MACHINE_OFF))
+            printk_warn("mica: config: d%u \"%s\": the driver domain's end is the machine's "
+                        "(machine-off)\n",
+                        d->domid, d->name);
+        dom[i] = build_domain(i);
     }
     for (unsigned int i = 0; i < cfg.nr_domains; i++)
         wire_domain(i, dom);

@@ -15,8 +15,11 @@
 #include <mica/panic.h>
 #include <mica/printf.h>
 #include <mica/ptwr.h>
+#include <mica/restart.h>
 #include <mica/string.h>
 #include <mica/time.h>
+#include <arch/time.h>  /* issue 9: the restart poll (now_ns) */
+#include <mica/timer.h> /* issue 9: the restart poll */
 #include <mica/trace.h> /* trace_dump_at_exit (issue 8) */
 #include <xen/sched.h>
 
@@ -137,9 +140,8 @@ void domain_shutdown(struct domain *d, unsigned int reason)
        on-crash): the machine goes off with it, or it goes alone. */
     enum bootcfg_action action;
     bool configured = bootcfg_shutdown_action(d->domain_id, reason, &action);
-    if (configured && action == BOOTCFG_RESTART)
-        printk_warn("mica: d%u: on-%s = \"restart\" is not implemented yet; destroying it\n",
-                    d->domain_id, name);
+    /* Issue 9: "restart" is a teardown as for destroy, then a new build (restart.h). */
+    bool restart = configured && action == BOOTCFG_RESTART && bootcfg_restart_allowed(d->domain_id);
     if (configured && action == BOOTCFG_MACHINE_OFF && !d->is_privileged) {
         trace_at_exit();
         printk("mica: d%u's end is configured as machine-off; powering the machine off\n",
@@ -160,7 +162,12 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         if (leaked)
             printk_warn("mica: d%u: %lu frames still referenced after teardown\n", d->domain_id,
                         leaked);
-        console_input_domain_gone(d); /* issue 9: its serial input goes back to dom0 */
+        printk("mica: d%u torn down: %lu frames free%s\n", d->domain_id, heap_free_frames(),
+               d->grant_table ? " (its grants are still mapped)" : "");
+        if (restart)
+            domain_restart_when_released(d); /* issue 9 */
+        else
+            console_input_domain_gone(d); /* issue 9: its serial input goes back to dom0 */
         schedule();
     }
     /* The hardware domain's end is the machine's, as on Xen. */
@@ -179,6 +186,47 @@ void domain_shutdown(struct domain *d, unsigned int reason)
         printk("mica: power off (failure)\n");
         machine_power_off(false);
     }
+}
+
+/* Issue 9, restart (restart.h): domains torn down and waiting for their grants' release. */
+static bool restart_pending[MAX_DOMAINS];
+static struct timer restart_timer;
+
+static void restart_poll(void *data)
+{
+    bool waiting = false;
+
+    for (domid_t id = 0; id < MAX_DOMAINS; id++) {
+        struct domain *d = domain_by_id[id];
+        if (!restart_pending[id] || !d)
+            continue;
+        if (d->grant_table) { /* peers still map its grants: the last unmap frees it */
+            waiting = true;
+            continue;
+        }
+        restart_pending[id] = false;
+        /* Its port-table pages (event_channel.c keeps them after evtchn_destroy, for peers
+           still looking at closed ports; nothing can now): the new life allocates its own. */
+        for (unsigned int pg = 0; pg < EVTCHN_NR_PAGES; pg++) {
+            if (d->evtchn.page[pg])
+                free_frames(d->evtchn.page_mfn[pg], 0);
+            d->evtchn.page[pg] = NULL;
+        }
+        domain_by_id[id] = NULL; /* the slot is free for the new life */
+        printk("mica: d%u released: %lu frames free\n", id, heap_free_frames());
+        bootcfg_restart(id);
+        send_global_virq(VIRQ_DOM_EXC); /* backends look again (Xen: @introduceDomain) */
+    }
+    if (waiting)
+        timer_set(&restart_timer, now_ns() + RESTART_POLL_NS);
+}
+
+void domain_restart_when_released(struct domain *d)
+{
+    restart_pending[d->domain_id] = true;
+    if (!restart_timer.fn)
+        timer_init(&restart_timer, restart_poll, NULL);
+    timer_set(&restart_timer, now_ns() + RESTART_POLL_NS);
 }
 
 void domain_crash(struct domain *d, const char *why, ...)
