@@ -283,8 +283,9 @@ void bootcfg_start(const struct bootcfg_module *mods, unsigned int nr)
                bootcfg_action_name(d->on_poweroff), bootcfg_action_name(d->on_reboot),
                bootcfg_action_name(d->on_crash));
         /* The driver domain's end is the machine's whatever the tree says (domain.c). */
-        if (d->driver && (d->on_poweroff != BOOTCFG_MACHINE_OFF ||
-                          d->on_reboot != BOOTCFG_MACHINE_OFF || d->on_crash != BOOTCFG_MACHINE_OFF))
+        if (d->driver &&
+            (d->on_poweroff != BOOTCFG_MACHINE_OFF || d->on_reboot != BOOTCFG_MACHINE_OFF ||
+             d->on_crash != BOOTCFG_MACHINE_OFF))
             printk_warn("mica: config: d%u \"%s\": the driver domain's end is the machine's "
                         "(machine-off)\n",
                         d->domid, d->name);

@@ -54,8 +54,8 @@ static long mappings_held(void)
     memset(&s, 0, sizeof(s));
     s.domid = DOMID_SELF;
     s.version = MICA_STATS_VERSION;
-    long rc = raw_hypercall2(__HYPERVISOR_mica_stats_op, MICA_STATSOP_read_domain,
-                             (unsigned long)&s);
+    long rc =
+        raw_hypercall2(__HYPERVISOR_mica_stats_op, MICA_STATSOP_read_domain, (unsigned long)&s);
     if (rc)
         return rc < 0 ? rc : -1;
     return (long)(s.gnt_maps - s.gnt_unmaps);
@@ -109,8 +109,8 @@ static int run_front(unsigned long rounds)
 }
 
 /* dom0: serve one life of d1. Returns the number of failures. */
-static int serve_life(unsigned int life, unsigned long gref, unsigned long port,
-                      evtchn_port_t virq, unsigned long rounds)
+static int serve_life(unsigned int life, unsigned long gref, unsigned long port, evtchn_port_t virq,
+                      unsigned long rounds)
 {
     static struct ping_backend b;
     grant_handle_t handle = 0;
@@ -122,8 +122,7 @@ static int serve_life(unsigned int life, unsigned long gref, unsigned long port,
 
     /* The next life: bind as soon as d1 exists again with its port unbound for us. */
     uint64_t deadline = evt_now_ns() + FIRST_WAIT_NS;
-    while ((local = evt_bind_interdomain(1, (evtchn_port_t)port)) <= 0 &&
-           evt_now_ns() < deadline) {
+    while ((local = evt_bind_interdomain(1, (evtchn_port_t)port)) <= 0 && evt_now_ns() < deadline) {
         evtchn_port_t vp = virq;
         evt_poll(&vp, 1, evt_now_ns() + RETRY_NS);
         evt_test_and_clear(virq);
@@ -159,8 +158,8 @@ static int serve_life(unsigned int life, unsigned long gref, unsigned long port,
             break;
         if (ping_back_final_check(&b) > 0)
             continue;
-        if (ring_wait((evtchn_port_t)local, virq,
-                      evt_now_ns() + (served ? WAIT_NS : FIRST_WAIT_NS), &w) != RING_WAIT_EVENT)
+        if (ring_wait((evtchn_port_t)local, virq, evt_now_ns() + (served ? WAIT_NS : FIRST_WAIT_NS),
+                      &w) != RING_WAIT_EVENT)
             break;
     }
     P("d0: life %u: %lu requests, %lu in order", life, served, in_order);
@@ -197,8 +196,8 @@ static int run_back(unsigned long rounds, unsigned long lives)
         return 1;
     }
     long virq = evt_bind_virq(VIRQ_DOM_EXC);
-    P("d0: ring-d1: gref %lu, port %lu; %lu lives of %lu round trips; VIRQ_DOM_EXC bound: %s",
-      gref, port, lives, rounds, virq > 0 ? "yes" : rc_str(virq));
+    P("d0: ring-d1: gref %lu, port %lu; %lu lives of %lu round trips; VIRQ_DOM_EXC bound: %s", gref,
+      port, lives, rounds, virq > 0 ? "yes" : rc_str(virq));
     if (virq <= 0)
         return 1;
     for (unsigned int life = 1; life <= lives && !failures; life++)
