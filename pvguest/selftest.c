@@ -361,6 +361,8 @@ int selftest_run(const char *name)
         return blkfront_selftest(); /* block frontend (issue 10) */
     if (strcmp(name, "blkhostile") == 0)
         return blkfront_hostile_selftest(); /* hostile block frontend (issue 10) */
+    if (strcmp(name, "blkerr") == 0)
+        return blkfront_error_selftest(); /* disk errors through the block path (issue 10) */
     if (strcmp(name, "gp") == 0)
         return test_fault(name, 0x8000000000000000UL); /* non-canonical */
     return -1;

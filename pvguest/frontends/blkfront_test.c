@@ -274,3 +274,53 @@ int blkfront_hostile_selftest(void)
     printf("pvguest: test blkhostile: %s\n", failures ? "FAILED" : "passed");
     return failures ? 1 : 0;
 }
+
+/*
+ * test=blkerr: the disk fails sector `blk_bad=` (vbd-relative) on reads and `blk_badw=` on
+ * writes (QEMU's blkdebug; tests/system/t-blk-diskerr.sh). Every 8-sector request from 32
+ * sectors before to 32 after must fail exactly when it covers the bad sector, and a
+ * transfer of many requests covering it must fail while the next one works.
+ */
+static int error_window(struct blkfront *bf, bool write, uint64_t bad, uint8_t *buf)
+{
+    int failures = 0;
+    uint64_t from = bad >= 32 ? bad - 32 : 0;
+
+    for (uint64_t s = from; s < bad + 32; s += 8) {
+        bool covers = bad >= s && bad < s + 8;
+        int rc = blkfront_rw(bf, write, s, buf, 8, false);
+
+        if (rc != (covers ? -XEN_EIO : 0)) {
+            printf("pvguest: test blkerr: %s of 8 sectors at %llu -> %d (FAILED)\n",
+                   write ? "write" : "read", (unsigned long long)s, rc);
+            failures++;
+        }
+    }
+    printf("pvguest: test blkerr: %s: 8-sector requests from %llu to %llu fail exactly at "
+           "sector %llu (%s)\n",
+           write ? "write" : "read", (unsigned long long)from, (unsigned long long)(bad + 31),
+           (unsigned long long)bad, verdict(!failures));
+    int rc = blkfront_rw(bf, write, from, buf, 64, true);
+    int next = blkfront_rw(bf, write, bad + 64, buf, 64, true);
+    printf("pvguest: test blkerr: %s of 64 sectors across it -> %d, the next 64 -> %d (%s)\n",
+           write ? "write" : "read", rc, next, verdict(rc == -XEN_EIO && next == 0));
+    return failures + !(rc == -XEN_EIO && next == 0);
+}
+
+int blkfront_error_selftest(void)
+{
+    struct blkfront *bf = blkfront_open(0, 20000000000ULL);
+    uint8_t *buf = memalign(4096, 64 * 512);
+    int failures = 0;
+
+    if (!bf || !buf) {
+        printf("pvguest: test blkerr: no device (FAILED)\n");
+        return 1;
+    }
+    memset(buf, 0x5a, 64 * 512);
+    failures += error_window(bf, false, opt("blk_bad", 1000), buf);
+    failures += error_window(bf, true, opt("blk_badw", 3000), buf);
+    blkfront_close(bf);
+    printf("pvguest: test blkerr: %s\n", failures ? "FAILED" : "passed");
+    return failures ? 1 : 0;
+}

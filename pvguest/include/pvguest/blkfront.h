@@ -78,4 +78,8 @@ int blkfront_selftest(void);
  *  them (must succeed), then a flood past the ring size. 0 or 1. */
 int blkfront_hostile_selftest(void);
 
+/** test=blkerr: with a disk failing sector `blk_bad=` on reads and `blk_badw=` on writes
+ *  (QEMU blkdebug), exactly the requests covering it fail. 0 or 1. */
+int blkfront_error_selftest(void);
+
 #endif /* PVGUEST_BLKFRONT_H */
