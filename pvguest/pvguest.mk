@@ -81,6 +81,11 @@ PVGUEST_SRCS += pvguest/backends/blkif_check.c pvguest/backends/blkdev.c \
 	pvguest/frontends/blkfront_test.c
 PVGUEST_SRCS += pvguest/selftest_ahci.c
 
+# The network backend, its bridge and the frontend (issue 11), linked when referred to.
+PVBOOT_SRCS += pvguest/backends/netback.c pvguest/backends/bridge.c \
+	pvguest/backends/bridge_table.c pvguest/backends/netif_check.c pvguest/frontends/netfront.c
+PVGUEST_SRCS += pvguest/selftest_netif.c
+
 pvguest_objs = $(patsubst pvguest/%,$(PVGUEST_OUT)/%.o,$(basename $(1)))
 PVBOOT_OBJS := $(call pvguest_objs,$(PVBOOT_SRCS))
 PVGUEST_OBJS := $(call pvguest_objs,$(PVGUEST_SRCS))

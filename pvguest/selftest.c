@@ -351,6 +351,9 @@ int selftest_run(const char *name)
         return selftest_mm();
     if (strcmp(name, "ahci") == 0)
         return selftest_ahci(); /* the AHCI driver (issue 10), selftest_ahci.c */
+    if (strcmp(name, "netback") == 0 || strcmp(name, "netfront") == 0 ||
+        strcmp(name, "netfront-hostile") == 0)
+        return selftest_netif(name); /* the netif ring path (issue 11), selftest_netif.c */
     if (strcmp(name, "rowrite") == 0)
         return selftest_mm_rowrite();
     if (strcmp(name, "pagefault") == 0)

@@ -21,6 +21,9 @@ int selftest_mm(void);
 /** test=ahci (selftest_ahci.c): the AHCI driver on a scratch disk. 0 or 1. */
 int selftest_ahci(void);
 
+/** test=netback|netfront|netfront-hostile (selftest_netif.c, issue 11): 0, 1, or -1 (unknown). */
+int selftest_netif(const char *name);
+
 /** test=rowrite: write to a page mapped read-only; the fault is fatal. Returns 1 if not. */
 int selftest_mm_rowrite(void);
 

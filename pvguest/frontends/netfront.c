@@ -139,7 +139,7 @@ static void rx_post(struct netfront *nf, uint16_t id)
 /* Consume TX responses. Returns the number consumed, or a ring protocol error. */
 static int tx_reclaim(struct netfront *nf)
 {
-    struct netif_tx_response rsp;
+    struct netif_tx_response rsp = {0};
     int rc, n = 0;
 
     while ((rc = netif_tx_front_get_response(&nf->tx, &rsp)) > 0) {
@@ -158,7 +158,7 @@ static int tx_reclaim(struct netfront *nf)
 /* Consume RX responses, hand on complete frames, re-post. Returns the count or an error. */
 static int rx_poll(struct netfront *nf)
 {
-    struct netif_rx_response rsp;
+    struct netif_rx_response rsp = {0};
     int rc, n = 0;
 
     while ((rc = netif_rx_front_get_response(&nf->rx, &rsp)) > 0) {
