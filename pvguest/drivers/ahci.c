@@ -37,6 +37,9 @@
 #include <pvguest/sched.h>
 #include <pvguest/time.h>
 
+/* Times a command is issued again after other commands' errors before it fails too. */
+#define AHCI_MAX_RETRIES 3
+
 /* ---- PCI configuration mechanism #1 (PCI 3.0 §3.2.2.3.2), bus 0 ---- */
 
 #define PCI_CF8 0xcf8
@@ -385,6 +388,7 @@ static void issue_queued(void)
             hba.queue_tail = NULL;
         build_command(s, req);
         req->deadline_ns = system_time_ns() + AHCI_TIMEOUT_NS;
+        req->retries = 0;
         hba.slot_req[s] = req;
         hba.issued |= 1u << s;
         bits |= 1u << s;
@@ -492,30 +496,39 @@ static bool port_recover(uint32_t reissue)
 
 /*
  * A fatal error in PxIS (§6.2.2.1): the slots whose PxCI bits cleared completed
- * successfully, PxCMD.CCS names the failed one. QEMU 7.2 also clears the failed slot's
- * PxCI bit, so when CCS's bit is already clear the slots that cleared since the last
- * look are failed instead (one, unless completions coalesced); the rest are issued again.
+ * successfully; the failed command is the one the HBA was processing, PxCMD.CCS. The HBA
+ * takes slots in order from CCS upwards (§3.3.7), so when CCS's own bit is clear (QEMU 7.2
+ * leaves CCS at 0) the failed one is the first slot still in PxCI from CCS on. If PxCI is
+ * empty (an HBA that clears the failed slot too), the slots that cleared are failed. The
+ * others are issued again, each at most AHCI_MAX_RETRIES times.
  */
 static void handle_error(void)
 {
     uint32_t ci = px_rd(PX_CI) & hba.issued;
-    uint32_t cmd = px_rd(PX_CMD);
     uint32_t tfd = px_rd(PX_TFD);
     uint32_t gone = hba.issued & ~ci;
-    unsigned int ccs = PXCMD_CCS(cmd);
-    uint32_t failed;
+    unsigned int ccs = PXCMD_CCS(px_rd(PX_CMD));
+    uint32_t failed = gone;
 
-    if (ci & (1u << ccs)) {
-        failed = 1u << ccs;
+    if (ci) {
+        for (unsigned int i = 0; i < 32; i++) {
+            unsigned int s = (ccs + i) % 32;
+
+            if (ci & (1u << s)) {
+                failed = 1u << s;
+                break;
+            }
+        }
         for (unsigned int s = 0; s < hba.nslots; s++)
             if (gone & (1u << s))
                 complete_slot(s, 0, 0);
-    } else {
-        failed = gone;
     }
-    for (unsigned int s = 0; s < hba.nslots; s++)
+    for (unsigned int s = 0; s < hba.nslots; s++) {
         if (failed & (1u << s))
             complete_slot(s, -XEN_EIO, tfd);
+        else if ((ci & (1u << s)) && ++hba.slot_req[s]->retries > AHCI_MAX_RETRIES)
+            complete_slot(s, -XEN_EIO, tfd);
+    }
     port_recover(ci & ~failed);
 }
 

@@ -81,6 +81,7 @@ struct ahci_request {
     /* Private to the driver: */
     struct ahci_request *next;
     uint64_t deadline_ns;
+    unsigned int retries;
 };
 
 /** What IDENTIFY DEVICE said (ATA8-ACS 7.16, table 20: the word numbers are in ahci.c). */
