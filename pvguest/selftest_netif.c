@@ -220,8 +220,8 @@ static int selftest_netfront(void)
            s.from_others, errors, s.peer_done ? "yes" : "no");
     printf("pvguest: test netfront: tx packets %lu (slots %lu, errors %lu, waits %lu), rx "
            "packets %lu (bytes %lu, errors %lu), events %lu, notifications %lu\n",
-           in->tx_packets, in->tx_slots, in->tx_errors, in->tx_waits, in->rx_packets,
-           in->rx_bytes, in->rx_errors, in->events, in->notifies);
+           in->tx_packets, in->tx_slots, in->tx_errors, in->tx_waits, in->rx_packets, in->rx_bytes,
+           in->rx_errors, in->events, in->notifies);
     printf("pvguest: test netfront: %s\n", pass ? "passed" : "FAILED");
     netfront_close(nf);
     sleep_ns(20 * MS);
@@ -259,7 +259,8 @@ static int selftest_netfront_hostile(void)
     }
     g = netfront_tx_gref(nf, 200);
     memset(r, 0, sizeof(r));
-#define REQ(i, off, sz, fl) (r[i] = (struct netif_tx_request){.gref = g, .offset = (off), .size = (sz), .flags = (fl)})
+#define REQ(i, off, sz, fl)                                                                        \
+    (r[i] = (struct netif_tx_request){.gref = g, .offset = (off), .size = (sz), .flags = (fl)})
     REQ(0, 4000, 200, 0);
     failures += hostile_case(nf, "slot crosses a page", r, 1, NETIF_RSP_ERROR);
     REQ(0, 0, 100, NETTXF_more_data);

@@ -14,8 +14,8 @@
 
 static struct netif_tx_request txreq(uint16_t id, uint16_t offset, uint16_t size, uint16_t flags)
 {
-    struct netif_tx_request r = {.gref = 100u + id, .offset = offset, .flags = flags, .id = id,
-                                 .size = size};
+    struct netif_tx_request r = {
+        .gref = 100u + id, .offset = offset, .flags = flags, .id = id, .size = size};
     return r;
 }
 
@@ -278,8 +278,7 @@ START_TEST(test_bridge_full)
     /* Fill the table from ports 1 and 2, then one more: the oldest goes. */
     for (unsigned int i = 0; i <= BRIDGE_ENTRIES; i++) {
         mac[5] = (uint8_t)i;
-        ck_assert_int_eq(bridge_decide(&t, 1 + (i & 1), bcast, mac, 100 + i, &m),
-                         BRIDGE_FORWARD);
+        ck_assert_int_eq(bridge_decide(&t, 1 + (i & 1), bcast, mac, 100 + i, &m), BRIDGE_FORWARD);
     }
     ck_assert_uint_eq(t.learned, BRIDGE_ENTRIES + 1);
     ck_assert_uint_eq(t.replaced, 1);

@@ -18,9 +18,9 @@ typedef void (*bridge_xmit_fn)(void *priv, const uint8_t *frame, uint32_t len);
 
 /** Counters of one port. */
 struct bridge_port_stats {
-    unsigned long in, out;           /* frames handed in by the port, sent out of it */
-    unsigned long spoofed, local;    /* dropped: bad source, destination on the same port */
-    unsigned long runts;             /* dropped: shorter than an Ethernet header */
+    unsigned long in, out;        /* frames handed in by the port, sent out of it */
+    unsigned long spoofed, local; /* dropped: bad source, destination on the same port */
+    unsigned long runts;          /* dropped: shorter than an Ethernet header */
 };
 
 /**

@@ -34,11 +34,11 @@ struct bridge_entry {
 /** The table: fixed MACs per port, learned entries, counters. */
 struct bridge_table {
     unsigned int nr_ports;
-    uint32_t fixed_mask;                     /* ports with a fixed MAC */
+    uint32_t fixed_mask; /* ports with a fixed MAC */
     uint8_t fixed_mac[BRIDGE_MAX_PORTS][6];
     struct bridge_entry e[BRIDGE_ENTRIES];
     uint64_t age_ns;
-    unsigned long learned, replaced, moved;  /* new entries, evictions when full, port moves */
+    unsigned long learned, replaced, moved; /* new entries, evictions when full, port moves */
 };
 
 /** Why bridge_decide() dropped a frame (BRIDGE_FORWARD: it did not). */

@@ -21,17 +21,17 @@
 
 /** Counters of one vif. */
 struct netback_stats {
-    unsigned long tx_packets, tx_slots, tx_bytes; /* TX packets forwarded to the bridge */
-    unsigned long tx_errors;                      /* TX packets answered NETIF_RSP_ERROR */
+    unsigned long tx_packets, tx_slots, tx_bytes;      /* TX packets forwarded to the bridge */
+    unsigned long tx_errors;                           /* TX packets answered NETIF_RSP_ERROR */
     unsigned long tx_malformed[NETIF_CHECK_NR_ERRORS]; /* of those: by netif_check verdict */
-    unsigned long tx_bad_grants;                  /* of those: a grant copy failed */
-    unsigned long rx_packets, rx_slots, rx_bytes; /* frames delivered */
-    unsigned long rx_no_buffers;                  /* frames dropped: too few posted buffers */
-    unsigned long rx_bad_grants;                  /* RX slots answered error: copy failed */
-    unsigned long rx_too_long;                    /* frames over 64 KiB (never delivered) */
+    unsigned long tx_bad_grants;                       /* of those: a grant copy failed */
+    unsigned long rx_packets, rx_slots, rx_bytes;      /* frames delivered */
+    unsigned long rx_no_buffers;                       /* frames dropped: too few posted buffers */
+    unsigned long rx_bad_grants;                       /* RX slots answered error: copy failed */
+    unsigned long rx_too_long;                         /* frames over 64 KiB (never delivered) */
     unsigned long events, notifies;
-    unsigned long yields;                         /* TX passes that hit the budget */
-    int ring_error;                               /* a ring protocol error (vif stopped), or 0 */
+    unsigned long yields; /* TX passes that hit the budget */
+    int ring_error;       /* a ring protocol error (vif stopped), or 0 */
 };
 
 /**

@@ -25,9 +25,9 @@ typedef void (*netfront_rx_fn)(void *arg, const uint8_t *frame, uint32_t len);
 struct netfront_info {
     uint8_t mac[6];
     domid_t backend;
-    unsigned int rx_posted;      /* RX buffers kept posted */
+    unsigned int rx_posted;                        /* RX buffers kept posted */
     unsigned long tx_packets, tx_slots, tx_errors; /* errors: NETIF_RSP_ERROR/DROPPED answers */
-    unsigned long tx_waits;      /* transmits that had to wait for free slots */
+    unsigned long tx_waits;                        /* transmits that had to wait for free slots */
     unsigned long rx_packets, rx_bytes, rx_errors; /* errors: error responses, bad ids */
     unsigned long events, notifies;
 };

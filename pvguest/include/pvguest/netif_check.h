@@ -57,12 +57,12 @@ struct netif_tx_seg {
 
 /** A packet being assembled from copied requests; the caller owns it (private memory). */
 struct netif_tx_packet {
-    unsigned int nr_slots;                    /* slots consumed so far (all answered later) */
-    uint16_t ids[NETIF_CHECK_CUT_SLOTS];      /* each slot's id, for its response */
+    unsigned int nr_slots;                          /* slots consumed so far (all answered later) */
+    uint16_t ids[NETIF_CHECK_CUT_SLOTS];            /* each slot's id, for its response */
     struct netif_tx_seg seg[NETIF_CHECK_MAX_SLOTS]; /* the first NETIF_CHECK_MAX_SLOTS */
-    uint32_t len;                             /* the first request's size */
-    uint32_t frag_sum;                        /* sizes of the slots after the first */
-    enum netif_check_error error;             /* first problem found */
+    uint32_t len;                                   /* the first request's size */
+    uint32_t frag_sum;                              /* sizes of the slots after the first */
+    enum netif_check_error error;                   /* first problem found */
 };
 
 /** Start an empty packet. */
