@@ -26,6 +26,7 @@
 
 #define CHUNK      512u /* sectors per write transfer: 256 KiB */
 #define READ_CHUNK 300u
+#define BIG        4096u /* sectors of the one large transfer: 2 MiB */
 
 static unsigned long opt(const char *key, unsigned long dflt)
 {
@@ -140,6 +141,23 @@ int blkfront_selftest(void)
                (unsigned long long)n, chunks, bad, verdict(bad == 0 && !failures),
                (unsigned long long)((t2 - t1) / 1000000));
         failures += bad != 0;
+
+        /* One transfer of more requests than the ring holds (4096 sectors in 11-segment
+           requests: 47 of them): blkfront must wait for room, not fail or overrun. */
+        uint64_t big = n < BIG ? n : BIG;
+        uint8_t *bb = memalign(4096, BIG * 512);
+        if (bb && !failures) {
+            unsigned long before = info->requests;
+            memset(bb, 0xee, big * 512);
+            rc = blkfront_rw(bf, false, 0, bb, big, false);
+            bad = rc ? 0 : check((const uint64_t *)bb, seed, 0, big);
+            printf("pvguest: test blk: one read of %llu sectors: %lu requests, -> %d, %lu bad "
+                   "sectors (%s)\n",
+                   (unsigned long long)big, info->requests - before, rc, bad,
+                   verdict(rc == 0 && bad == 0));
+            failures += rc != 0 || bad != 0;
+        }
+        free(bb);
     } else {
         rc = blkfront_rw(bf, false, 0, buf, CHUNK, true);
         printf("pvguest: test blk: read of the read-only vbd -> %d (%s)\n", rc, verdict(rc == 0));

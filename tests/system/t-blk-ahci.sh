@@ -23,11 +23,12 @@ for d in d1 d2; do
     expect_regex "^\\($d\\) pvguest: test blk: wrote 8192 sectors in 16 transfers \\(ok\\)"
     expect_line "($d) pvguest: test blk: flush -> 0 (ok)"
     expect_regex "^\\($d\\) pvguest: test blk: read back 8192 sectors in 28 transfers, 0 bad sectors \\(ok\\)"
+    expect_line "($d) pvguest: test blk: one read of 4096 sectors: 47 requests, -> 0, 0 bad sectors (ok)"
     expect_line "($d) pvguest: test blk: read past the end -> -5 (ok)"
     expect_line "($d) pvguest: test blk: passed"
 done
-expect_regex '^\(d0\) pvguest: blkback: vbd-d1-0: d1 closed: .*errors 1 \(refused 1, bad grants 0, disk 0\); .*flushes 1, .*sectors 16384, .*ring error 0$'
-expect_regex '^\(d0\) pvguest: blkback: vbd-d2-0: d2 closed: .*errors 1 \(refused 1, bad grants 0, disk 0\); .*flushes 1, .*sectors 16384, .*ring error 0$'
+expect_regex '^\(d0\) pvguest: blkback: vbd-d1-0: d1 closed: .*errors 1 \(refused 1, bad grants 0, disk 0\); .*flushes 1, .*sectors 20480, .*ring error 0$'
+expect_regex '^\(d0\) pvguest: blkback: vbd-d2-0: d2 closed: .*errors 1 \(refused 1, bad grants 0, disk 0\); .*flushes 1, .*sectors 20480, .*ring error 0$'
 expect_line '(d0) pvguest: test blkback: passed'
 expect_no_line 'FAILED'
 expect_line 'mica: power off (clean)'
