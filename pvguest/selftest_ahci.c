@@ -211,7 +211,8 @@ static void test_pattern(void)
     /* Segments that do not start or end on pages: 3 sectors into 512 + 1024 bytes. */
     memset(page_va(rbuf[0]), 0, PAGE_SIZE);
     memset(page_va(rbuf[1]), 0, PAGE_SIZE);
-    struct ahci_seg segs[2] = {{page_maddr(rbuf[0]) + 3584, 512}, {page_maddr(rbuf[1]) + 1024, 1024}};
+    struct ahci_seg segs[2] = {{page_maddr(rbuf[0]) + 3584, 512},
+                               {page_maddr(rbuf[1]) + 1024, 1024}};
     uint64_t lba = AHCI_PATTERN_LBA + 5;
 
     rc = ahci_rw_sync(AHCI_OP_READ, lba, 3, segs, 2, NULL);
@@ -302,8 +303,7 @@ static void test_timeout(void)
            "recovered %s (%s)\n",
            rc, took >= AHCI_TIMEOUT_NS ? "at least" : "LESS THAN",
            ahci_stats.recoveries > rec ? "yes" : "no",
-           verdict(rc == -XEN_ETIMEDOUT && took >= AHCI_TIMEOUT_NS &&
-                   ahci_stats.recoveries > rec));
+           verdict(rc == -XEN_ETIMEDOUT && took >= AHCI_TIMEOUT_NS && ahci_stats.recoveries > rec));
 }
 
 /* Error injection: QEMU fails reads of sector `bad` (blkdebug). */

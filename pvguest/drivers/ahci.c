@@ -9,7 +9,8 @@
  *     aligned: command FIS, then the PRDT of 16-byte entries);
  *   - initialisation §10.1.2, HBA reset §10.4.3, port start §10.3.1, COMRESET §10.4.2,
  *     port stop §10.3.2;
- *   - command issue §5.5 (PxCI), completion §5.6 (PxIS then IS cleared, PxCI read);
+ *   - command issue and completion through PxCI §3.3.14; interrupt status cleared port
+ *     first (PxIS §3.3.5), then the HBA's (IS §3.1.3);
  *   - errors §6.2.2 (non-queued error recovery: PxCMD.ST cleared and set again, PxSERR
  *     cleared, COMRESET if BSY or DRQ stays set).
  *
@@ -139,66 +140,65 @@ static unsigned int pci_find_ahci(void)
 #define PORT_BASE(p) (0x100u + 0x80u * (p)) /* §3.3 */
 
 /* Port registers, AHCI §3.3. */
-#define PX_CLB     0x00
-#define PX_CLBU    0x04
-#define PX_FB      0x08
-#define PX_FBU     0x0c
-#define PX_IS      0x10
-#define PX_IE      0x14
-#define PX_CMD     0x18
-#define PX_TFD     0x20
-#define PX_SIG     0x24
-#define PX_SSTS    0x28
-#define PX_SCTL    0x2c
-#define PX_SERR    0x30
-#define PX_CI      0x38
+#define PX_CLB  0x00
+#define PX_CLBU 0x04
+#define PX_FB   0x08
+#define PX_FBU  0x0c
+#define PX_IS   0x10
+#define PX_IE   0x14
+#define PX_CMD  0x18
+#define PX_TFD  0x20
+#define PX_SIG  0x24
+#define PX_SSTS 0x28
+#define PX_SCTL 0x2c
+#define PX_SERR 0x30
+#define PX_CI   0x38
 
 /* §3.3.5 PxIS / §3.3.6 PxIE bits. */
-#define PXIS_DHRS (1u << 0)  /* D2H register FIS */
-#define PXIS_PSS  (1u << 1)  /* PIO setup FIS */
-#define PXIS_DSS  (1u << 2)  /* DMA setup FIS */
-#define PXIS_SDBS (1u << 3)  /* set device bits FIS */
-#define PXIS_DPS  (1u << 5)  /* descriptor processed */
-#define PXIS_INFS (1u << 26) /* interface non-fatal error */
-#define PXIS_IFS  (1u << 27) /* interface fatal error */
-#define PXIS_HBDS (1u << 28) /* host bus data error */
-#define PXIS_HBFS (1u << 29) /* host bus fatal error */
-#define PXIS_TFES (1u << 30) /* task file error */
+#define PXIS_DHRS   (1u << 0)                                      /* D2H register FIS */
+#define PXIS_PSS    (1u << 1)                                      /* PIO setup FIS */
+#define PXIS_DSS    (1u << 2)                                      /* DMA setup FIS */
+#define PXIS_SDBS   (1u << 3)                                      /* set device bits FIS */
+#define PXIS_DPS    (1u << 5)                                      /* descriptor processed */
+#define PXIS_INFS   (1u << 26)                                     /* interface non-fatal error */
+#define PXIS_IFS    (1u << 27)                                     /* interface fatal error */
+#define PXIS_HBDS   (1u << 28)                                     /* host bus data error */
+#define PXIS_HBFS   (1u << 29)                                     /* host bus fatal error */
+#define PXIS_TFES   (1u << 30)                                     /* task file error */
 #define PXIS_ERRORS (PXIS_IFS | PXIS_HBDS | PXIS_HBFS | PXIS_TFES) /* §6.1.2: fatal ones */
-#define PXIE_USED                                                                                  \
-    (PXIS_DHRS | PXIS_PSS | PXIS_DSS | PXIS_SDBS | PXIS_DPS | PXIS_INFS | PXIS_ERRORS)
+#define PXIE_USED   (PXIS_DHRS | PXIS_PSS | PXIS_DSS | PXIS_SDBS | PXIS_DPS | PXIS_INFS | PXIS_ERRORS)
 
 /* §3.3.7 PxCMD. */
-#define PXCMD_ST      (1u << 0)
-#define PXCMD_FRE     (1u << 4)
-#define PXCMD_CCS(c)  (((c) >> 8) & 0x1f)
-#define PXCMD_FR      (1u << 14)
-#define PXCMD_CR      (1u << 15)
+#define PXCMD_ST     (1u << 0)
+#define PXCMD_FRE    (1u << 4)
+#define PXCMD_CCS(c) (((c) >> 8) & 0x1f)
+#define PXCMD_FR     (1u << 14)
+#define PXCMD_CR     (1u << 15)
 /* §3.3.8 PxTFD: the ATA status register (ACS §6.1.x) in bits 7:0, error in 15:8. */
-#define TFD_ERR       (1u << 0)
-#define TFD_DRQ       (1u << 3)
-#define TFD_BSY       (1u << 7)
+#define TFD_ERR (1u << 0)
+#define TFD_DRQ (1u << 3)
+#define TFD_BSY (1u << 7)
 /* §3.3.10 PxSSTS.DET: 3 = device present and Phy communication established. */
-#define SSTS_DET(s)   ((s)&0xf)
-#define SIG_ATA       0x00000101u /* §3.3.9: an ATA device's signature */
+#define SSTS_DET(s) ((s)&0xf)
+#define SIG_ATA     0x00000101u /* §3.3.9: an ATA device's signature */
 
 /* Memory layout of the command-list page (§4.2.1, §4.2.2). */
-#define CL_OFFSET     0x000
-#define FIS_OFFSET    0x400
+#define CL_OFFSET  0x000
+#define FIS_OFFSET 0x400
 /* §4.2.2 command header DW0. */
-#define CH_CFL_H2D    5u         /* FIS length in DWORDs: a register FIS is 20 bytes */
-#define CH_WRITE      (1u << 6)  /* W: host to device */
-#define CH_PRDTL(n)   ((uint32_t)(n) << 16)
+#define CH_CFL_H2D  5u        /* FIS length in DWORDs: a register FIS is 20 bytes */
+#define CH_WRITE    (1u << 6) /* W: host to device */
+#define CH_PRDTL(n) ((uint32_t)(n) << 16)
 /* §4.2.3 command table: CFIS at 0, PRDT at 0x80; DBC in DW3 bits 21:0 is count - 1. */
-#define CT_PRDT       0x80
+#define CT_PRDT 0x80
 
 /* ACS command codes. */
-#define ATA_IDENTIFY       0xec /* ACS §7.16 IDENTIFY DEVICE (PIO data-in) */
-#define ATA_READ_DMA_EXT   0x25 /* ACS §7.26 */
-#define ATA_WRITE_DMA_EXT  0x35 /* ACS §7.59 */
+#define ATA_IDENTIFY        0xec /* ACS §7.16 IDENTIFY DEVICE (PIO data-in) */
+#define ATA_READ_DMA_EXT    0x25 /* ACS §7.26 */
+#define ATA_WRITE_DMA_EXT   0x35 /* ACS §7.59 */
 #define ATA_FLUSH_CACHE_EXT 0xea /* ACS §7.11 */
-#define ATA_DEV_LBA        0x40 /* device register bit 6: LBA addressing */
-#define FIS_TYPE_H2D       0x27 /* SATA 2.6 §10.3.4 register host-to-device FIS */
+#define ATA_DEV_LBA         0x40 /* device register bit 6: LBA addressing */
+#define FIS_TYPE_H2D        0x27 /* SATA 2.6 §10.3.4 register host-to-device FIS */
 
 /* ---- State ---- */
 
@@ -209,12 +209,11 @@ static struct {
     volatile uint8_t *abar;
     volatile uint8_t *px; /* abar + PORT_BASE(port) */
     unsigned int nslots;
-    uint8_t *cl;              /* command list + FIS area page */
+    uint8_t *cl; /* command list + FIS area page */
     uint8_t *ct[AHCI_MAX_SLOTS];
     uint64_t ct_maddr[AHCI_MAX_SLOTS];
     struct ahci_request *slot_req[AHCI_MAX_SLOTS];
-    uint32_t issued;          /* slots holding a command the HBA owns */
-    uint32_t last_ci;         /* PxCI as last read */
+    uint32_t issued;                              /* slots holding a command the HBA owns */
     struct ahci_request *queue_head, *queue_tail; /* waiting for a slot */
     bool recovering;
     int pirq;
@@ -293,10 +292,10 @@ static volatile uint8_t *map_mmio(uint64_t maddr)
     if (!va)
         return NULL;
     unsigned long l1 = mm_table_mfn((unsigned long)va, 1);
-    mmu_update_t u = {
-        .ptr = ((uint64_t)l1 << PAGE_SHIFT) + (((unsigned long)va >> PAGE_SHIFT) & 511) * 8,
-        .val = (maddr & PTE_FRAME_MASK) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
-               _PAGE_DIRTY | _PAGE_PCD | _PAGE_PWT | _PAGE_NX};
+    mmu_update_t u = {.ptr = ((uint64_t)l1 << PAGE_SHIFT) +
+                             (((unsigned long)va >> PAGE_SHIFT) & 511) * 8,
+                      .val = (maddr & PTE_FRAME_MASK) | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED |
+                             _PAGE_DIRTY | _PAGE_PCD | _PAGE_PWT | _PAGE_NX};
     struct mmuext_op fl = {.cmd = MMUEXT_INVLPG_LOCAL, .arg1.linear_addr = (unsigned long)va};
 
     if (!l1 || HYPERVISOR_mmu_update(&u, 1, NULL, DOMID_IO) < 0)
@@ -366,7 +365,7 @@ static unsigned int popcount32(uint32_t v)
     return (unsigned int)__builtin_popcount(v);
 }
 
-/* Issue queued requests into free slots (§5.5.1: set the slot's PxCI bit). */
+/* Issue queued requests into free slots (§3.3.14: software sets the slot's PxCI bit). */
 static void issue_queued(void)
 {
     uint32_t bits = 0;
@@ -457,15 +456,16 @@ static void port_start(void)
 /*
  * Recover the port after an error or a time-out (§6.2.2.1, §6.2.2.2): stop it (which
  * clears PxCI, §3.3.14), clear PxSERR and PxIS, COMRESET it if the device stays BSY or
- * DRQ (or the engine did not stop), start it, then issue again the commands in
- * `reissue` with fresh deadlines. Returns whether the port is usable; if not, every
- * command it held is failed.
+ * DRQ (or the engine did not stop), start it, then issue again every command the driver
+ * still holds, with fresh deadlines. The caller set hba.recovering before completing the
+ * failed commands, so callbacks that submit only queue. Returns whether the port is
+ * usable; if not, every command it held is failed.
  */
-static bool port_recover(uint32_t reissue)
+static bool port_recover(void)
 {
     bool ok = true;
+    uint32_t reissue;
 
-    hba.recovering = true;
     ahci_stats.recoveries++;
     if (!port_stop())
         ok = false;
@@ -474,31 +474,32 @@ static bool port_recover(uint32_t reissue)
     hba_wr(HBA_IS, hba_rd(HBA_IS));
     if (!ok || (px_rd(PX_TFD) & (TFD_BSY | TFD_DRQ)))
         ok = port_comreset(1000);
-    hba.recovering = false;
     if (!ok) {
         for (unsigned int s = 0; s < hba.nslots; s++)
             if (hba.issued & (1u << s))
                 complete_slot(s, -XEN_EIO, px_rd(PX_TFD));
+        hba.recovering = false;
         return false;
     }
     port_start();
-    reissue &= hba.issued;
+    reissue = hba.issued;
     if (reissue) {
         for (unsigned int s = 0; s < hba.nslots; s++)
             if (reissue & (1u << s))
                 hba.slot_req[s]->deadline_ns = system_time_ns() + AHCI_TIMEOUT_NS;
         ahci_stats.retried += popcount32(reissue);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
         px_wr(PX_CI, reissue);
     }
-    hba.last_ci = reissue;
+    hba.recovering = false;
     return true;
 }
 
 /*
  * A fatal error in PxIS (§6.2.2.1): the slots whose PxCI bits cleared completed
  * successfully; the failed command is the one the HBA was processing, PxCMD.CCS. The HBA
- * takes slots in order from CCS upwards (§3.3.7), so when CCS's own bit is clear (QEMU 7.2
- * leaves CCS at 0) the failed one is the first slot still in PxCI from CCS on. If PxCI is
+ * takes slots in order from CCS upwards (§3.3.7), so when CCS's own bit is clear (QEMU leaves
+ * CCS at 0) the failed one is the first slot still in PxCI from CCS on. If PxCI is
  * empty (an HBA that clears the failed slot too), the slots that cleared are failed. The
  * others are issued again, each at most AHCI_MAX_RETRIES times.
  */
@@ -510,6 +511,7 @@ static void handle_error(void)
     unsigned int ccs = PXCMD_CCS(px_rd(PX_CMD));
     uint32_t failed = gone;
 
+    hba.recovering = true;
     if (ci) {
         for (unsigned int i = 0; i < 32; i++) {
             unsigned int s = (ccs + i) % 32;
@@ -529,7 +531,7 @@ static void handle_error(void)
         else if ((ci & (1u << s)) && ++hba.slot_req[s]->retries > AHCI_MAX_RETRIES)
             complete_slot(s, -XEN_EIO, tfd);
     }
-    port_recover(ci & ~failed);
+    port_recover();
 }
 
 /* Fail the commands past their deadline and recover the port for the others. */
@@ -545,15 +547,16 @@ static void handle_timeouts(void)
         return;
     uint32_t tfd = px_rd(PX_TFD);
 
+    hba.recovering = true;
     for (unsigned int s = 0; s < hba.nslots; s++)
         if (late & (1u << s))
             complete_slot(s, -XEN_ETIMEDOUT, tfd);
-    /* A command the device never finished leaves it busy: recovery COMRESETs it. */
-    port_recover(hba.issued);
+    /* A command the device never finished may leave it busy: recovery COMRESETs it then. */
+    port_recover();
 }
 
 /*
- * One pass of the service thread (§5.6.2 interrupt handling): clear PxIS, then IS; on an
+ * One pass of the service thread: clear PxIS (§3.3.5), then IS (§3.1.3); on an
  * error recover; else the slots whose PxCI bit cleared have completed.
  */
 static void service(void)
@@ -568,7 +571,6 @@ static void service(void)
         uint32_t ci = px_rd(PX_CI);
         uint32_t done = hba.issued & ~ci;
 
-        hba.last_ci = ci;
         for (unsigned int s = 0; s < hba.nslots; s++)
             if (done & (1u << s))
                 complete_slot(s, 0, 0);
@@ -747,8 +749,8 @@ static long identify(void)
         in->ncq = (id[76] & (1u << 8)) && (hba_rd(HBA_CAP) & CAP_SNCQ);
         in->ncq_depth = (id[75] & 0x1f) + 1u;
         if (in->lba48)
-            in->sectors = (uint64_t)id[100] | (uint64_t)id[101] << 16 |
-                          (uint64_t)id[102] << 32 | (uint64_t)id[103] << 48;
+            in->sectors = (uint64_t)id[100] | (uint64_t)id[101] << 16 | (uint64_t)id[102] << 32 |
+                          (uint64_t)id[103] << 48;
         else
             in->sectors = (uint64_t)id[60] | (uint64_t)id[61] << 16;
         in->sector_size = 512;

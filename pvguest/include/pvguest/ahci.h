@@ -40,9 +40,9 @@
 
 /** What a request asks of the disk. */
 enum ahci_op {
-    AHCI_OP_READ,  /* READ DMA EXT (ATA8-ACS 7.26) */
-    AHCI_OP_WRITE, /* WRITE DMA EXT (ATA8-ACS 7.59) */
-    AHCI_OP_FLUSH, /* FLUSH CACHE EXT (ATA8-ACS 7.11): no LBA, count or segments */
+    AHCI_OP_READ,     /* READ DMA EXT (ATA8-ACS 7.26) */
+    AHCI_OP_WRITE,    /* WRITE DMA EXT (ATA8-ACS 7.59) */
+    AHCI_OP_FLUSH,    /* FLUSH CACHE EXT (ATA8-ACS 7.11): no LBA, count or segments */
     AHCI_OP_IDENTIFY, /* IDENTIFY DEVICE (ATA8-ACS 7.16): count 0, one 512-byte segment */
 };
 
@@ -86,30 +86,30 @@ struct ahci_request {
 
 /** What IDENTIFY DEVICE said (ATA8-ACS 7.16, table 20: the word numbers are in ahci.c). */
 struct ahci_info {
-    char model[41];          /* words 27-46, trailing spaces removed */
-    char serial[21];         /* words 10-19 */
-    char firmware[9];        /* words 23-26 */
-    uint64_t sectors;        /* words 100-103 (48-bit) or 60-61 */
-    uint32_t sector_size;    /* bytes per logical sector (words 106, 117-118; default 512) */
-    bool lba48;              /* word 83 bit 10 */
-    bool flush_ext;          /* word 83 bit 13 */
-    bool write_cache;        /* word 85 bit 5: volatile write cache enabled */
-    bool ncq;                /* word 76 bit 8 (and CAP.SNCQ); not used by this driver */
-    unsigned int ncq_depth;  /* word 75 bits 4:0, plus 1 */
-    unsigned int slots;      /* command slots the HBA has (CAP.NCS + 1) */
-    unsigned int port;       /* the port the disk is on */
-    unsigned int bdf;        /* the HBA's PCI bus/device/function (bus << 8 | dev << 3 | fn) */
+    char model[41];         /* words 27-46, trailing spaces removed */
+    char serial[21];        /* words 10-19 */
+    char firmware[9];       /* words 23-26 */
+    uint64_t sectors;       /* words 100-103 (48-bit) or 60-61 */
+    uint32_t sector_size;   /* bytes per logical sector (words 106, 117-118; default 512) */
+    bool lba48;             /* word 83 bit 10 */
+    bool flush_ext;         /* word 83 bit 13 */
+    bool write_cache;       /* word 85 bit 5: volatile write cache enabled */
+    bool ncq;               /* word 76 bit 8 (and CAP.SNCQ); not used by this driver */
+    unsigned int ncq_depth; /* word 75 bits 4:0, plus 1 */
+    unsigned int slots;     /* command slots the HBA has (CAP.NCS + 1) */
+    unsigned int port;      /* the port the disk is on */
+    unsigned int bdf;       /* the HBA's PCI bus/device/function (bus << 8 | dev << 3 | fn) */
 };
 
 /** Counters since ahci_init(), for reports and tests. */
 struct ahci_stats {
-    unsigned long interrupts;   /* MSI events received */
-    unsigned long completed;    /* requests ended with status 0 */
-    unsigned long errors;       /* requests ended with -XEN_EIO */
-    unsigned long timeouts;     /* requests ended with -XEN_ETIMEDOUT */
-    unsigned long recoveries;   /* port recoveries (§6.2.2) */
-    unsigned long comresets;    /* COMRESETs among them (§10.4.2) */
-    unsigned long retried;      /* commands re-issued after another's error */
+    unsigned long interrupts;    /* MSI events received */
+    unsigned long completed;     /* requests ended with status 0 */
+    unsigned long errors;        /* requests ended with -XEN_EIO */
+    unsigned long timeouts;      /* requests ended with -XEN_ETIMEDOUT */
+    unsigned long recoveries;    /* port recoveries (§6.2.2) */
+    unsigned long comresets;     /* COMRESETs among them (§10.4.2) */
+    unsigned long retried;       /* commands re-issued after another's error */
     unsigned long max_in_flight; /* most commands issued at once */
 };
 
