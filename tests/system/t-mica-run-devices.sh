@@ -35,6 +35,9 @@ expect_line '--hostfwd needs --net'
 RUN=bad-dom run_mica --dry-run --console-domain 40000
 expect_status 2
 expect_line '--console-domain must be a domain ID'
+RUN=xen-dom run_mica --dry-run --xen --console-domain 1
+expect_status 2
+expect_line "--console-domain is mica's"
 
 # A boot with both devices: mica enumerates them and the demo configuration gives them to d0.
 disk=$LOG_DIR/$TEST_NAME.disk.img
