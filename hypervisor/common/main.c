@@ -44,6 +44,8 @@ static uint64_t opt_domu_mem = 32UL << 20; /* bytes each */
 /* With domu_copies: wire each copy to dom0 with a shared ring (wiring.c), frontend d1..dN,
    backend dom0, until boot configurations describe devices. */
 static bool opt_domu_rings;
+/* console_to=N: the domain holding serial input first (console_input.c reads the value). */
+static uint64_t opt_console_to;
 
 static int parse_dom0_mem(const char *value, bool negated, void *var)
 {
@@ -84,6 +86,7 @@ static const struct cmdline_option hv_options[] = {
     CMDLINE_OPT_UINT("domu_copies", &opt_domu_copies),
     CMDLINE_OPT_SIZE("domu_mem", &opt_domu_mem),
     CMDLINE_OPT_BOOL("domu_rings", &opt_domu_rings),
+    CMDLINE_OPT_UINT("console_to", &opt_console_to),
     /* The trace buffer (issue 8, <mica/trace.h>): trace=on, trace_size=N records. */
     CMDLINE_OPT_BOOL("trace", &opt_trace),
     CMDLINE_OPT_UINT("trace_size", &opt_trace_size),
