@@ -4,6 +4,8 @@
  * pattern written with several commands in flight, flushed, read back with other
  * segment layouts and compared; then throughput (sequential 128 KiB, random 4 KiB).
  *
+ * With `ahci_ncq=0` the driver uses only non-queued commands (default: NCQ when offered).
+ *
  * With `ahci_slow=1` (a disk that answers reads after 10 s): only a read that times out.
  *
  * With `ahci_errlba=N` on the command line (QEMU's blkdebug fails reads of sector N):
@@ -250,6 +252,8 @@ static void report_rate(const char *what, uint64_t bytes, unsigned int ios, uint
 static void test_perf(void)
 {
     const uint64_t base = 8192;
+
+    printf("pvguest: ahci: perf: NCQ %s\n", ahci_use_ncq && ahci_info()->ncq ? "on" : "off");
     uint64_t t0 = system_time_ns();
     int f = run_batch(AHCI_OP_WRITE, base, 32, 256, wbuf, BUF_PAGES);
 
@@ -350,6 +354,9 @@ static void test_errors(uint64_t bad)
 int selftest_ahci(void)
 {
     char value[32];
+
+    if (cmdline_get("ahci_ncq", value, sizeof(value)) >= 0 && strcmp(value, "0") == 0)
+        ahci_use_ncq = false;
     long rc = ahci_init();
 
     printf("pvguest: ahci: init: %ld (%s)\n", rc, verdict(rc == 0));

@@ -152,6 +152,7 @@ static unsigned int pci_find_ahci(void)
 #define PX_SSTS 0x28
 #define PX_SCTL 0x2c
 #define PX_SERR 0x30
+#define PX_SACT 0x34
 #define PX_CI   0x38
 
 /* §3.3.5 PxIS / §3.3.6 PxIE bits. */
@@ -197,12 +198,15 @@ static unsigned int pci_find_ahci(void)
 #define ATA_READ_DMA_EXT    0x25 /* ACS §7.26 */
 #define ATA_WRITE_DMA_EXT   0x35 /* ACS §7.59 */
 #define ATA_FLUSH_CACHE_EXT 0xea /* ACS §7.11 */
+#define ATA_READ_FPDMA      0x60 /* ACS §7.24 READ FPDMA QUEUED */
+#define ATA_WRITE_FPDMA     0x61 /* ACS §7.57 WRITE FPDMA QUEUED */
 #define ATA_DEV_LBA         0x40 /* device register bit 6: LBA addressing */
 #define FIS_TYPE_H2D        0x27 /* SATA 2.6 §10.3.4 register host-to-device FIS */
 
 /* ---- State ---- */
 
 struct ahci_stats ahci_stats;
+bool ahci_use_ncq = true;
 
 static struct {
     bool ready;
@@ -213,7 +217,9 @@ static struct {
     uint8_t *ct[AHCI_MAX_SLOTS];
     uint64_t ct_maddr[AHCI_MAX_SLOTS];
     struct ahci_request *slot_req[AHCI_MAX_SLOTS];
-    uint32_t issued;                              /* slots holding a command the HBA owns */
+    uint32_t issued;   /* slots holding a command the HBA owns */
+    uint32_t queued;   /* those among them that are NCQ commands (PxSACT set) */
+    unsigned int tags; /* NCQ tags usable: min(slots, the device's queue depth); 0 = none */
     struct ahci_request *queue_head, *queue_tail; /* waiting for a slot */
     bool recovering;
     int pirq;
@@ -315,12 +321,14 @@ static void build_command(unsigned int s, const struct ahci_request *req)
     uint64_t lba = req->lba;
     uint32_t count = req->count;
 
+    bool ncq = hba.queued & (1u << s);
+
     switch (req->op) {
     case AHCI_OP_READ:
-        cmd = ATA_READ_DMA_EXT;
+        cmd = ncq ? ATA_READ_FPDMA : ATA_READ_DMA_EXT;
         break;
     case AHCI_OP_WRITE:
-        cmd = ATA_WRITE_DMA_EXT;
+        cmd = ncq ? ATA_WRITE_FPDMA : ATA_WRITE_DMA_EXT;
         break;
     case AHCI_OP_FLUSH:
         cmd = ATA_FLUSH_CACHE_EXT;
@@ -344,8 +352,15 @@ static void build_command(unsigned int s, const struct ahci_request *req)
     ct[8] = (uint8_t)(lba >> 24);
     ct[9] = (uint8_t)(lba >> 32);
     ct[10] = (uint8_t)(lba >> 40);
-    ct[12] = (uint8_t)count;
-    ct[13] = (uint8_t)(count >> 8);
+    if (ncq) {
+        /* ACS §7.24, §7.57: the count in FEATURE, the tag in COUNT bits 7:3. */
+        ct[3] = (uint8_t)count;
+        ct[11] = (uint8_t)(count >> 8);
+        ct[12] = (uint8_t)(s << 3);
+    } else {
+        ct[12] = (uint8_t)count;
+        ct[13] = (uint8_t)(count >> 8);
+    }
     for (unsigned int i = 0; i < req->nr_segs; i++) {
         uint32_t *prd = (uint32_t *)(ct + CT_PRDT + 16 * i);
 
@@ -365,35 +380,49 @@ static unsigned int popcount32(uint32_t v)
     return (unsigned int)__builtin_popcount(v);
 }
 
-/* Issue queued requests into free slots (§3.3.14: software sets the slot's PxCI bit). */
+/*
+ * Issue queued requests into free slots, in order (§3.3.14: software sets the slot's PxCI
+ * bit; for an NCQ command its PxSACT bit first, §3.3.13). NCQ and non-queued commands are
+ * never in flight together (a non-queued command while NCQ commands are outstanding is an
+ * error for the device), so the head of the queue waits for the other kind to drain; a
+ * FLUSH CACHE EXT thus also waits for the writes queued before it.
+ */
 static void issue_queued(void)
 {
-    uint32_t bits = 0;
+    uint32_t bits = 0, sact = 0;
 
     if (hba.recovering)
         return;
     while (hba.queue_head) {
-        unsigned int s;
+        struct ahci_request *req = hba.queue_head;
+        bool ncq =
+            hba.tags && !req->no_ncq && (req->op == AHCI_OP_READ || req->op == AHCI_OP_WRITE);
+        unsigned int limit = ncq ? hba.tags : hba.nslots, s;
 
-        for (s = 0; s < hba.nslots; s++)
+        if (ncq ? (hba.issued & ~hba.queued) != 0 : hba.queued != 0)
+            break;
+        for (s = 0; s < limit; s++)
             if (!(hba.issued & (1u << s)))
                 break;
-        if (s == hba.nslots)
+        if (s == limit)
             break;
-        struct ahci_request *req = hba.queue_head;
-
         hba.queue_head = req->next;
         if (!hba.queue_head)
             hba.queue_tail = NULL;
+        if (ncq) {
+            hba.queued |= 1u << s;
+            sact |= 1u << s;
+        }
         build_command(s, req);
         req->deadline_ns = system_time_ns() + AHCI_TIMEOUT_NS;
-        req->retries = 0;
         hba.slot_req[s] = req;
         hba.issued |= 1u << s;
         bits |= 1u << s;
     }
     if (bits) {
         __atomic_thread_fence(__ATOMIC_SEQ_CST); /* tables written before the HBA reads them */
+        if (sact)
+            px_wr(PX_SACT, sact);
         px_wr(PX_CI, bits);
         if (popcount32(hba.issued) > ahci_stats.max_in_flight)
             ahci_stats.max_in_flight = popcount32(hba.issued);
@@ -407,6 +436,7 @@ static void complete_slot(unsigned int s, int status, uint32_t tfd)
 
     hba.slot_req[s] = NULL;
     hba.issued &= ~(1u << s);
+    hba.queued &= ~(1u << s);
     if (!req)
         return;
     req->status = status;
@@ -456,10 +486,10 @@ static void port_start(void)
 /*
  * Recover the port after an error or a time-out (§6.2.2.1, §6.2.2.2): stop it (which
  * clears PxCI, §3.3.14), clear PxSERR and PxIS, COMRESET it if the device stays BSY or
- * DRQ (or the engine did not stop), start it, then issue again every command the driver
- * still holds, with fresh deadlines. The caller set hba.recovering before completing the
- * failed commands, so callbacks that submit only queue. Returns whether the port is
- * usable; if not, every command it held is failed.
+ * DRQ (or the engine did not stop), start it, and put every command the driver still
+ * holds back at the head of the queue, to be issued again (by the caller's service pass). The
+ * caller set hba.recovering before completing the failed commands, so callbacks that submit only
+ * queue. Returns whether the port is usable; if not, every command it held is failed.
  */
 static bool port_recover(void)
 {
@@ -482,17 +512,56 @@ static bool port_recover(void)
         return false;
     }
     port_start();
+    /* The held commands go back to the head of the queue, in slot order, to be built and
+       issued again (as non-queued commands if they were NCQ: see handle_ncq_error). */
     reissue = hba.issued;
-    if (reissue) {
-        for (unsigned int s = 0; s < hba.nslots; s++)
-            if (reissue & (1u << s))
-                hba.slot_req[s]->deadline_ns = system_time_ns() + AHCI_TIMEOUT_NS;
+    struct ahci_request *head = NULL, *last = NULL;
+
+    for (unsigned int s = 0; s < hba.nslots; s++) {
+        if (!(reissue & (1u << s)))
+            continue;
+        struct ahci_request *req = hba.slot_req[s];
+
+        hba.slot_req[s] = NULL;
+        req->next = NULL;
+        if (last)
+            last->next = req;
+        else
+            head = req;
+        last = req;
+    }
+    hba.issued = 0;
+    hba.queued = 0;
+    if (head) {
+        last->next = hba.queue_head;
+        if (!hba.queue_head)
+            hba.queue_tail = last;
+        hba.queue_head = head;
         ahci_stats.retried += popcount32(reissue);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        px_wr(PX_CI, reissue);
     }
     hba.recovering = false;
     return true;
+}
+
+/*
+ * An error with NCQ commands outstanding (§6.2.2.2): those whose PxSACT bits cleared
+ * completed. Instead of reading the NCQ error log (READ LOG EXT page 10h), the others are
+ * issued again as non-queued commands, one after the other, so that the non-queued path
+ * finds the one that fails.
+ */
+static void handle_ncq_error(void)
+{
+    uint32_t left = (px_rd(PX_SACT) | px_rd(PX_CI)) & hba.issued;
+    uint32_t gone = hba.issued & ~left;
+
+    hba.recovering = true;
+    for (unsigned int s = 0; s < hba.nslots; s++) {
+        if (gone & (1u << s))
+            complete_slot(s, 0, 0);
+        else if (left & (1u << s))
+            hba.slot_req[s]->no_ncq = true;
+    }
+    port_recover();
 }
 
 /*
@@ -505,6 +574,10 @@ static bool port_recover(void)
  */
 static void handle_error(void)
 {
+    if (hba.queued) {
+        handle_ncq_error();
+        return;
+    }
     uint32_t ci = px_rd(PX_CI) & hba.issued;
     uint32_t tfd = px_rd(PX_TFD);
     uint32_t gone = hba.issued & ~ci;
@@ -568,8 +641,8 @@ static void service(void)
     if (is & PXIS_ERRORS) {
         handle_error();
     } else {
-        uint32_t ci = px_rd(PX_CI);
-        uint32_t done = hba.issued & ~ci;
+        uint32_t busy = px_rd(PX_CI) | (hba.queued ? px_rd(PX_SACT) : 0);
+        uint32_t done = hba.issued & ~busy;
 
         for (unsigned int s = 0; s < hba.nslots; s++)
             if (done & (1u << s))
@@ -655,6 +728,8 @@ long ahci_submit(struct ahci_request *req)
     req->status = 0;
     req->tfd = 0;
     req->next = NULL;
+    req->retries = 0;
+    req->no_ncq = false;
     if (hba.queue_tail)
         hba.queue_tail->next = req;
     else
@@ -929,6 +1004,8 @@ long ahci_init(void)
     rc = identify();
     if (rc < 0)
         return rc;
+    if (ahci_use_ncq && hba.info.ncq)
+        hba.tags = hba.info.ncq_depth < hba.nslots ? hba.info.ncq_depth : hba.nslots;
     hba.ready = true;
     return 0;
 }

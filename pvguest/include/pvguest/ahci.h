@@ -82,6 +82,7 @@ struct ahci_request {
     struct ahci_request *next;
     uint64_t deadline_ns;
     unsigned int retries;
+    bool no_ncq;
 };
 
 /** What IDENTIFY DEVICE said (ATA8-ACS 7.16, table 20: the word numbers are in ahci.c). */
@@ -94,7 +95,7 @@ struct ahci_info {
     bool lba48;             /* word 83 bit 10 */
     bool flush_ext;         /* word 83 bit 13 */
     bool write_cache;       /* word 85 bit 5: volatile write cache enabled */
-    bool ncq;               /* word 76 bit 8 (and CAP.SNCQ); not used by this driver */
+    bool ncq;               /* word 76 bit 8 and CAP.SNCQ: reads, writes use NCQ */
     unsigned int ncq_depth; /* word 75 bits 4:0, plus 1 */
     unsigned int slots;     /* command slots the HBA has (CAP.NCS + 1) */
     unsigned int port;      /* the port the disk is on */
@@ -115,6 +116,13 @@ struct ahci_stats {
 
 /** The counters (read-only for callers). */
 extern struct ahci_stats ahci_stats;
+
+/**
+ * Whether reads and writes use NCQ (READ/WRITE FPDMA QUEUED, ACS §7.24, §7.57) when the
+ * device and the HBA offer it (default true); set before ahci_init() to use only
+ * non-queued commands.
+ */
+extern bool ahci_use_ncq;
 
 /**
  * Find the first AHCI function on PCI bus 0, take it (set_iopl, pci_device_add, MSI pirq
