@@ -304,6 +304,11 @@ static int selftest_netfront_hostile(void)
            "tx errors %lu, rx packets %lu\n",
            flood, (unsigned long long)ms, errors, in->tx_errors, in->rx_packets);
     sleep_ns(200 * MS);
+    /* Last, a broken ring: req_prod far past the ring. netback stops serving this vif only. */
+    printf("pvguest: test netfront-hostile: TX req_prod moved 1000 past the ring\n");
+    fflush(stdout);
+    netfront_raw_break_ring(nf);
+    sleep_ns(200 * MS);
     failures += errors != 0;
     printf("pvguest: test netfront-hostile: %s\n", failures ? "FAILED" : "passed");
     netfront_close(nf);

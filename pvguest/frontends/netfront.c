@@ -325,6 +325,14 @@ int netfront_raw_tx(struct netfront *nf, const struct netif_tx_request *reqs, un
     return 0;
 }
 
+void netfront_raw_break_ring(struct netfront *nf)
+{
+    volatile netif_tx_sring_t *s = nf->tx.ring.sring;
+
+    s->req_prod = s->req_prod + 1000;
+    kick_backend(nf, true);
+}
+
 grant_ref_t netfront_tx_gref(const struct netfront *nf, unsigned int i)
 {
     return nf->tx_ref[i % SLOTS];

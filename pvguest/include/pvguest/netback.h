@@ -50,4 +50,15 @@ int netback_wait_closed(uint64_t deadline_ns);
 /** test=netback: netback_start(), wait for the frontends (up to 600 s); 0, or 1 (failed). */
 int netback_selftest(void);
 
+/**
+ * netback_net.c: bring up the e1000 and lwIP (net_start) and make both bridge ports: the
+ * e1000 learning, promiscuous; lwIP with its fixed MAC. Call before netback_start(). 0 or a
+ * negated error (net_start's, or -XEN_ENOSPC: no bridge port).
+ */
+int netback_net_start(void);
+
+/** test=netback-net: netback_net_start(), lwIP's address and UDP echo on port 7, then as
+ *  test=netback. 0, or 1 (failed). */
+int netback_net_selftest(void);
+
 #endif /* PVGUEST_NETBACK_H */

@@ -63,10 +63,27 @@ int netfront_xmit(struct netfront *nf, const void *frame, uint32_t len, uint32_t
 int netfront_raw_tx(struct netfront *nf, const struct netif_tx_request *reqs, unsigned int n,
                     int16_t *status);
 
+/**
+ * Move the TX ring's req_prod 1000 past what was posted and notify (a test of hostile
+ * frontends: the backend must stop serving this vif, io/ring.h's RING_REQUEST_PROD_OVERFLOW).
+ * The vif's TX is unusable afterwards.
+ */
+void netfront_raw_break_ring(struct netfront *nf);
+
 /** A TX page's grant reference (one of NETFRONT_RING_SLOTS read-only grants), for raw requests. */
 grant_ref_t netfront_tx_gref(const struct netfront *nf, unsigned int i);
 
 /** Tell the backend we are closing (state Closed) and stop taking frames. */
 void netfront_close(struct netfront *nf);
+
+/**
+ * netfront_net.c: open vif 0 and run lwIP on it (net_start(NET_NO_E1000) with the vif's MAC,
+ * output through netfront_xmit, frames to net_input). Returns the vif, or NULL.
+ */
+struct netfront *netfront_net_start(void);
+
+/** test=netfront-net [ip=A.B.C.D]: lwIP on netfront (DHCP, or the fixed address) with UDP
+ *  echo on port 7, until a datagram "quit" (at most 300 s). 0, or 1 (no quit). */
+int netfront_net_selftest(void);
 
 #endif /* PVGUEST_NETFRONT_H */
