@@ -7,8 +7,9 @@
  *                           default 300); every frame it receives must be for its own MAC or
  *                           broadcast, every data frame from the peer must arrive intact
  *   test=netfront-hostile   a guest: no RX buffers posted, each malformed TX kind (each must
- *                           be answered NETIF_RSP_ERROR), then a flood of `flood=N` frames
- *                           (default 20000) to an unknown unicast address
+ *                           be answered NETIF_RSP_ERROR), `bflood=N` broadcasts (default
+ *                           5000), `flood=N` frames (default 20000) to an unknown unicast
+ *                           address, and last a TX req_prod far past the ring
  *
  * Frames use the IEEE 802 local experimental EtherType 0x88b5: kind (1 hello, 2 data,
  * 3 done, 4 stray) at byte 14, a flag at 15, a big-endian sequence number at 16, then a
@@ -292,6 +293,15 @@ static int selftest_netfront_hostile(void)
     REQ(0, 0, 60, 0);
     failures += hostile_case(nf, "well formed", r, 1, NETIF_RSP_OKAY);
 #undef REQ
+
+    /* A broadcast flood: storm control passes about BRIDGE_STORM_RATE per second to the
+       others. */
+    unsigned long bflood = arg_ul("bflood", 5000);
+    build(frame, broadcast, netfront_info(nf)->mac, KIND_STRAY, 0, 0, 200);
+    for (unsigned long i = 0; i < bflood; i++)
+        errors += netfront_xmit(nf, frame, 200, 0) != 0;
+    printf("pvguest: test netfront-hostile: broadcast flood of %lu frames, send errors %d\n",
+           bflood, errors);
 
     /* A flood to an address nobody has, as fast as the ring goes. */
     uint64_t t0 = system_time_ns();

@@ -12,6 +12,7 @@ struct port {
     char name[24];
     bridge_xmit_fn xmit;
     void *priv;
+    struct bridge_rate storm;
     struct bridge_port_stats st;
 };
 
@@ -32,6 +33,7 @@ int bridge_add_port(const char *name, const uint8_t *fixed_mac, bridge_xmit_fn x
     snprintf(ports[p].name, sizeof(ports[p].name), "%s", name);
     ports[p].xmit = xmit;
     ports[p].priv = priv;
+    bridge_rate_init(&ports[p].storm, BRIDGE_STORM_RATE, BRIDGE_STORM_BURST, system_time_ns());
     nr_ports++;
     return p;
 }
@@ -41,6 +43,7 @@ void bridge_input(int port, const uint8_t *frame, uint32_t len)
     struct port *in;
     uint32_t mask;
     enum bridge_verdict v;
+    uint64_t now = system_time_ns();
 
     if (port < 0 || port >= nr_ports)
         return;
@@ -50,7 +53,11 @@ void bridge_input(int port, const uint8_t *frame, uint32_t len)
         in->st.runts++;
         return;
     }
-    v = bridge_decide(&table, (unsigned int)port, frame, frame + 6, system_time_ns(), &mask);
+    v = bridge_decide(&table, (unsigned int)port, frame, frame + 6, now, &mask);
+    if (v == BRIDGE_FORWARD && bridge_mac_is_group(frame) && !bridge_rate_allow(&in->storm, now)) {
+        in->st.storm++;
+        return;
+    }
     if (v == BRIDGE_DROP_SPOOFED)
         in->st.spoofed++;
     else if (v == BRIDGE_DROP_LOCAL)
@@ -72,8 +79,8 @@ void bridge_report(void)
     for (int p = 0; p < nr_ports; p++) {
         const struct bridge_port_stats *s = &ports[p].st;
         printf("pvguest: bridge: port %d %s: in %lu, out %lu, dropped: spoofed %lu, local %lu, "
-               "runts %lu\n",
-               p, ports[p].name, s->in, s->out, s->spoofed, s->local, s->runts);
+               "runts %lu, storm %lu\n",
+               p, ports[p].name, s->in, s->out, s->spoofed, s->local, s->runts, s->storm);
     }
     printf("pvguest: bridge: learned %lu, replaced %lu, moved %lu\n", table.learned, table.replaced,
            table.moved);

@@ -147,3 +147,29 @@ enum bridge_verdict bridge_decide(struct bridge_table *t, unsigned int in_port,
     *out_mask = all & ~t->fixed_mask; /* unknown unicast: never into a fixed-MAC port */
     return BRIDGE_FORWARD;
 }
+
+void bridge_rate_init(struct bridge_rate *r, unsigned int rate, unsigned int burst, uint64_t now_ns)
+{
+    r->cost_ns = 1000000000ULL / (rate ? rate : 1);
+    r->cap_ns = r->cost_ns * (burst ? burst : 1);
+    r->budget_ns = r->cap_ns;
+    r->last_ns = now_ns;
+    r->passed = r->dropped = 0;
+}
+
+bool bridge_rate_allow(struct bridge_rate *r, uint64_t now_ns)
+{
+    if (now_ns > r->last_ns) {
+        uint64_t add = now_ns - r->last_ns;
+
+        r->budget_ns = add >= r->cap_ns - r->budget_ns ? r->cap_ns : r->budget_ns + add;
+        r->last_ns = now_ns;
+    }
+    if (r->budget_ns < r->cost_ns) {
+        r->dropped++;
+        return false;
+    }
+    r->budget_ns -= r->cost_ns;
+    r->passed++;
+    return true;
+}

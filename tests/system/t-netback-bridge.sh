@@ -20,7 +20,7 @@ for d in 1 2; do
     expect_regex "^\(d0\) pvguest: netback: vif-d$d-0: d$d closed: tx packets [0-9]+ \(slots [0-9]+, bytes [0-9]+\), tx errors 0 .*rx dropped: no buffers 0, bad grants 0, too long 0; .*ring error 0$"
 done
 # The strays (one per 16 data frames) go nowhere: no port without a fixed MAC.
-expect_regex '^\(d0\) pvguest: bridge: port 0 vif-d1-0: in [0-9]+, out [0-9]+, dropped: spoofed 0, local 0, runts 0$'
+expect_regex '^\(d0\) pvguest: bridge: port 0 vif-d1-0: in [0-9]+, out [0-9]+, dropped: spoofed 0, local 0, runts 0, storm 0$'
 expect_line '(d0) pvguest: test netback: passed'
 expect_order '(d1) pvguest: test netfront: passed' '(d0) pvguest: test netback: passed'
 expect_line 'mica: power off (clean)'

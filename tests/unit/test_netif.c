@@ -3,7 +3,7 @@
  * TX packet validation (pvguest/backends/netif_check.c: every malformed kind netback must
  * answer NETIF_RSP_ERROR, multi-slot packets up to XEN_NETIF_NR_SLOTS_MIN, the cut of an
  * endless chain) and the forwarding table (pvguest/backends/bridge_table.c: fixed guest MACs,
- * learning, ageing, flooding, spoofing).
+ * learning, ageing, flooding, spoofing, storm control).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -295,6 +295,31 @@ START_TEST(test_bridge_full)
 }
 END_TEST
 
+START_TEST(test_bridge_rate)
+{
+    struct bridge_rate r;
+    unsigned int n = 0;
+
+    /* 1000 frames/s, burst 200: 200 at once, then one per ms. */
+    bridge_rate_init(&r, 1000, 200, 5000);
+    while (bridge_rate_allow(&r, 5000))
+        n++;
+    ck_assert_uint_eq(n, 200);
+    ck_assert_uint_eq(r.dropped, 1);
+    ck_assert_int_eq(bridge_rate_allow(&r, 5000 + 999999), false);
+    ck_assert_int_eq(bridge_rate_allow(&r, 5000 + 1000000), true);
+    ck_assert_int_eq(bridge_rate_allow(&r, 5000 + 1000000), false);
+    /* A long quiet period refills to the burst only. */
+    n = 0;
+    while (bridge_rate_allow(&r, 100000000000ULL))
+        n++;
+    ck_assert_uint_eq(n, 200);
+    /* Time going backwards adds nothing. */
+    ck_assert_int_eq(bridge_rate_allow(&r, 1000), false);
+    ck_assert_uint_eq(r.passed, 401);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("netif");
@@ -312,6 +337,7 @@ int main(void)
     tcase_add_test(tc, test_bridge_spoof);
     tcase_add_test(tc, test_bridge_learn_age);
     tcase_add_test(tc, test_bridge_full);
+    tcase_add_test(tc, test_bridge_rate);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -2,7 +2,8 @@
  * bridge — the driver domain's Ethernet bridge (issue 11): every guest's vif (netback),
  * the driver domain's own interface (lwIP) and the e1000 are ports. A frame handed in on
  * one port goes out on the ports bridge_table.h decides (fixed MACs for vifs, learning for
- * the others, flooding of broadcast, multicast and unknown unicast). Single vCPU with
+ * the others, flooding of broadcast, multicast and unknown unicast; broadcast and multicast
+ * limited per input port to BRIDGE_STORM_RATE frames per second). Single vCPU with
  * cooperative threads: callable from threads; a port's transmit function must not block
  * (it queues or drops).
  */
@@ -20,7 +21,12 @@ typedef void (*bridge_xmit_fn)(void *priv, const uint8_t *frame, uint32_t len);
 struct bridge_port_stats {
     unsigned long in, out;        /* frames handed in by the port, sent out of it */
     unsigned long spoofed, local; /* dropped: bad source, destination on the same port */
-    unsigned long runts;          /* dropped: shorter than an Ethernet header */
+    unsigned long runts;
+    unsigned long storm;
+        /* dropped: broadcast/multicast over BRIDGE_STORM_RATE (storm control) */ /* dropped:
+                                                                                     shorter than an
+                                                                                     Ethernet header
+                                                                                   */
 };
 
 /**

@@ -73,6 +73,30 @@ enum bridge_verdict bridge_decide(struct bridge_table *t, unsigned int in_port,
                                   const uint8_t dst[6], const uint8_t src[6], uint64_t now_ns,
                                   uint32_t *out_mask);
 
+/*
+ * Storm control: a token bucket per input port for broadcast and multicast frames (they go
+ * to every port, so one guest's flood would fill every other guest's RX ring). A frame costs
+ * 1e9 / rate ns of budget; the budget grows by 1 ns per ns up to burst frames' worth.
+ */
+#define BRIDGE_STORM_RATE  1000u /* group frames per second and port */
+#define BRIDGE_STORM_BURST 200u  /* frames at once after a quiet period */
+
+/** One port's bucket. */
+struct bridge_rate {
+    uint64_t budget_ns; /* accumulated allowance */
+    uint64_t last_ns;   /* time of the last refill */
+    uint64_t cost_ns;   /* per frame: 1e9 / rate */
+    uint64_t cap_ns;    /* burst * cost_ns */
+    unsigned long passed, dropped;
+};
+
+/** A full bucket for @rate frames per second (at least 1) and @burst frames, at @now_ns. */
+void bridge_rate_init(struct bridge_rate *r, unsigned int rate, unsigned int burst,
+                      uint64_t now_ns);
+
+/** Take one frame from the bucket at @now_ns: true if it may pass (counted either way). */
+bool bridge_rate_allow(struct bridge_rate *r, uint64_t now_ns);
+
 /** Whether @mac is a group (broadcast or multicast) address: bit 0 of its first byte. */
 static inline bool bridge_mac_is_group(const uint8_t mac[6])
 {
