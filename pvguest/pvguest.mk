@@ -81,6 +81,22 @@ PVGUEST_SRCS += pvguest/backends/blkif_check.c pvguest/backends/blkdev.c \
 	pvguest/frontends/blkfront_test.c
 PVGUEST_SRCS += pvguest/selftest_ahci.c
 
+# Network (issue 11): the e1000 driver, lwIP's port (pvguest/net/) and test=net. liblwip.a is
+# compiled from Debian's lwip source package by tools/build-lwip.sh with the guest's flags.
+LWIP_DIR := $(BUILD)/lwip
+LWIP_LIB := $(LWIP_DIR)/liblwip.a
+LWIP_PORT_INC := pvguest/net/include
+PVBOOT_SRCS += pvguest/drivers/e1000.c pvguest/net/net.c
+PVGUEST_SRCS += pvguest/net/selftest_net.c
+PVGUEST_LIBS += $(LWIP_LIB)
+PVGUEST_LINK_DEPS += $(LWIP_LIB)
+$(LWIP_LIB): tools/build-lwip.sh $(LWIP_PORT_INC)/lwipopts.h $(LWIP_PORT_INC)/arch/cc.h \
+		| $(NEWLIB_STAMP)
+	CC="$(CC)" CFLAGS="$(filter-out -MMD -MP,$(PVGUEST_CPPFLAGS)) $(PVGUEST_CFLAGS) \
+		-I$(LWIP_PORT_INC)" tools/build-lwip.sh $(BUILD)
+$(PVGUEST_OUT)/net/net.o $(PVGUEST_OUT)/net/selftest_net.o: $(LWIP_LIB)
+$(PVGUEST_OUT)/net/%.o: PVGUEST_CPPFLAGS += -I$(LWIP_PORT_INC) -I$(LWIP_DIR)/src/include
+
 # The network backend, its bridge and the frontend (issue 11), linked when referred to.
 PVBOOT_SRCS += pvguest/backends/netback.c pvguest/backends/bridge.c \
 	pvguest/backends/bridge_table.c pvguest/backends/netif_check.c pvguest/frontends/netfront.c

@@ -26,6 +26,7 @@
 #include <pvguest/time.h>
 
 #include "selftest.h"
+#include "net/selftest_net.h"
 
 static int failures;
 
@@ -366,6 +367,8 @@ int selftest_run(const char *name)
         return blkfront_hostile_selftest(); /* hostile block frontend (issue 10) */
     if (strcmp(name, "blkerr") == 0)
         return blkfront_error_selftest(); /* disk errors through the block path (issue 10) */
+    if (strcmp(name, "net") == 0)
+        return net_selftest(); /* e1000 + lwIP, driver domain (issue 11), net/selftest_net.c */
     if (strcmp(name, "gp") == 0)
         return test_fault(name, 0x8000000000000000UL); /* non-canonical */
     return -1;
