@@ -101,6 +101,10 @@ $(PVGUEST_OUT)/net/%.o: PVGUEST_CPPFLAGS += -I$(LWIP_PORT_INC) -I$(LWIP_DIR)/src
 PVBOOT_SRCS += pvguest/backends/netback.c pvguest/backends/bridge.c \
 	pvguest/backends/bridge_table.c pvguest/backends/netif_check.c pvguest/frontends/netfront.c
 PVGUEST_SRCS += pvguest/selftest_netif.c
+# lwIP on the bridge (driver domain) and on netfront (guest): test=netback-net, netfront-net.
+PVBOOT_SRCS += pvguest/backends/netback_net.c pvguest/frontends/netfront_net.c
+$(PVGUEST_OUT)/frontends/netfront_net.o: $(LWIP_LIB)
+$(PVGUEST_OUT)/frontends/netfront_net.o: PVGUEST_CPPFLAGS += -I$(LWIP_PORT_INC) -I$(LWIP_DIR)/src/include
 
 pvguest_objs = $(patsubst pvguest/%,$(PVGUEST_OUT)/%.o,$(basename $(1)))
 PVBOOT_OBJS := $(call pvguest_objs,$(PVBOOT_SRCS))

@@ -353,7 +353,8 @@ int selftest_run(const char *name)
     if (strcmp(name, "ahci") == 0)
         return selftest_ahci(); /* the AHCI driver (issue 10), selftest_ahci.c */
     if (strcmp(name, "netback") == 0 || strcmp(name, "netfront") == 0 ||
-        strcmp(name, "netfront-hostile") == 0)
+        strcmp(name, "netfront-hostile") == 0 || strcmp(name, "netback-net") == 0 ||
+        strcmp(name, "netfront-net") == 0)
         return selftest_netif(name); /* the netif ring path (issue 11), selftest_netif.c */
     if (strcmp(name, "rowrite") == 0)
         return selftest_mm_rowrite();

@@ -334,5 +334,9 @@ int selftest_netif(const char *name)
         return selftest_netfront();
     if (strcmp(name, "netfront-hostile") == 0)
         return selftest_netfront_hostile();
+    if (strcmp(name, "netback-net") == 0)
+        return netback_net_selftest();
+    if (strcmp(name, "netfront-net") == 0)
+        return netfront_net_selftest();
     return -1;
 }
