@@ -83,9 +83,12 @@ static void stats_thread(void *arg)
     for (;;) {
         sleep_ns(period);
         e1000_update_stats();
-        printf("pvguest: netback-net: e1000 rx %lu (errors %lu), tx %lu (full %lu), link %s\n",
-               e1000_stats.rx_frames, e1000_stats.rx_errors, e1000_stats.tx_frames,
-               e1000_stats.tx_full, e1000_link_up() ? "up" : "down");
+        printf("pvguest: netback-net: e1000 rx %lu (errors %lu, GPRC %lu, MPC %lu), tx %lu (full "
+               "%lu, GPTC %lu), link %s; lwIP rx %lu, tx %lu, echoes %lu\n",
+               e1000_stats.rx_frames, e1000_stats.rx_errors, e1000_stats.hw_rx_good,
+               e1000_stats.hw_missed, e1000_stats.tx_frames, e1000_stats.tx_full,
+               e1000_stats.hw_tx_good, e1000_link_up() ? "up" : "down", net_stats.rx_frames,
+               net_stats.tx_frames, net_stats.echo_udp);
         bridge_report();
     }
 }
