@@ -10,7 +10,8 @@
  *
  * With `ahci_errlba=N` on the command line (QEMU's blkdebug fails reads of sector N):
  * a read of N fails with the task-file error, the port recovers, the neighbours read
- * fine, and among concurrent reads exactly the one over N fails.
+ * fine, and among concurrent reads exactly the one over N fails. With `ahci_errwrite=N`
+ * (writes of sector N fail): the write over N fails, the next one succeeds.
  *
  * The pattern (AHCI_PATTERN_LBA .. + AHCI_PATTERN_SECTORS): byte i of sector s is
  * (s * 31 + i * 7 + (i >> 8)) & 0xff, except bytes 0-7, which hold s (little-endian);
@@ -310,6 +311,21 @@ static void test_timeout(void)
            verdict(rc == -XEN_ETIMEDOUT && took >= AHCI_TIMEOUT_NS && ahci_stats.recoveries > rec));
 }
 
+/* Error injection on writes: QEMU fails writes of sector `bad` (blkdebug). */
+static void test_write_error(uint64_t bad)
+{
+    struct ahci_seg seg = {page_maddr(wbuf[0]), PAGE_SIZE};
+    uint32_t tfd = 0;
+    long rc = ahci_rw_sync(AHCI_OP_WRITE, bad, 8, &seg, 1, &tfd);
+
+    printf("pvguest: ahci: write of 8 sectors over LBA %" PRIu64 ": %ld, task file status %#x "
+           "error %#x (%s)\n",
+           bad, rc, tfd & 0xff, (tfd >> 8) & 0xff, verdict(rc == -XEN_EIO && (tfd & 1)));
+    rc = ahci_rw_sync(AHCI_OP_WRITE, bad + 8, 8, &seg, 1, NULL);
+    printf("pvguest: ahci: write after recovery at LBA %" PRIu64 ": %ld (%s)\n", bad + 8, rc,
+           verdict(rc == 0));
+}
+
 /* Error injection: QEMU fails reads of sector `bad` (blkdebug). */
 static void test_errors(uint64_t bad)
 {
@@ -390,9 +406,17 @@ int selftest_ahci(void)
     }
     test_refused();
     test_pattern();
-    if (cmdline_get("ahci_errlba", value, sizeof(value)) >= 0)
+    bool injected = false;
+
+    if (cmdline_get("ahci_errlba", value, sizeof(value)) >= 0) {
         test_errors(strtoull(value, NULL, 0));
-    else
+        injected = true;
+    }
+    if (cmdline_get("ahci_errwrite", value, sizeof(value)) >= 0) {
+        test_write_error(strtoull(value, NULL, 0));
+        injected = true;
+    }
+    if (!injected)
         test_perf();
 out:
     printf("pvguest: ahci: stats: %lu interrupts, %lu completed, %lu errors, %lu timeouts, "

@@ -207,6 +207,8 @@ static unsigned int pci_find_ahci(void)
 
 struct ahci_stats ahci_stats;
 bool ahci_use_ncq = true;
+/* Whether every port recovery includes a COMRESET (see port_recover). */
+static const bool recover_comreset = true;
 
 static struct {
     bool ready;
@@ -502,8 +504,17 @@ static bool port_recover(void)
     px_wr(PX_SERR, ~0u);
     px_wr(PX_IS, ~0u);
     hba_wr(HBA_IS, hba_rd(HBA_IS));
-    if (!ok || (px_rd(PX_TFD) & (TFD_BSY | TFD_DRQ)))
+    /*
+     * PxCMD.CR and PxTFD may say idle while the device still works on a command the HBA had
+     * fetched (QEMU: a DMA of the next slot after the failed one; issuing it again then
+     * crashed QEMU 7.2 now and then). A COMRESET always (§10.4.2, allowed as a recovery
+     * step by §6.2.2.1) ends whatever the device was doing before anything is re-issued.
+     */
+    if (recover_comreset || !ok || (px_rd(PX_TFD) & (TFD_BSY | TFD_DRQ)))
         ok = port_comreset(1000);
+    px_wr(PX_SERR, ~0u);
+    px_wr(PX_IS, ~0u);
+    hba_wr(HBA_IS, hba_rd(HBA_IS));
     if (!ok) {
         for (unsigned int s = 0; s < hba.nslots; s++)
             if (hba.issued & (1u << s))
