@@ -227,6 +227,7 @@ static struct {
     int pirq;
     evtchn_port_t evtchn;
     volatile bool irq_pending;
+    uint64_t service_deadline; /* what the service thread sleeps until (0: no deadline) */
     struct wait_queue service_wq;
     struct ahci_info info;
 } hba;
@@ -674,13 +675,20 @@ static uint64_t earliest_deadline(void)
     return d;
 }
 
+/* The deadline the service thread sleeps until (0: none), recorded for ahci_submit. */
+static uint64_t service_deadline(void)
+{
+    hba.service_deadline = earliest_deadline();
+    return hba.service_deadline;
+}
+
 static void service_thread(void *arg)
 {
     (void)arg;
     for (;;) {
         struct physdev_eoi eoi = {.irq = (uint32_t)hba.pirq};
 
-        wait_event_deadline(hba.service_wq, hba.irq_pending, earliest_deadline());
+        wait_event_deadline(hba.service_wq, hba.irq_pending, service_deadline());
         hba.irq_pending = false;
         service();
         /* Reopen the pirq (physdev.h, PHYSDEVOP_eoi); harmless where none is needed. */
@@ -748,8 +756,10 @@ long ahci_submit(struct ahci_request *req)
         hba.queue_head = req;
     hba.queue_tail = req;
     issue_queued();
-    /* The service thread sleeps until the earliest deadline: tell it about new ones. */
-    wake_up(&hba.service_wq);
+    /* The service thread sleeps until the earliest deadline; a new command's is later than
+       any it already has, so it needs waking only when it sleeps without one. */
+    if (hba.issued && !hba.service_deadline)
+        wake_up(&hba.service_wq);
     return 0;
 }
 
