@@ -110,6 +110,9 @@ START_TEST(test_publish_concurrent_reader)
     memset(&shared, 0, sizeof(shared));
     stop = 0;
     pthread_create(&w, NULL, writer, NULL);
+    /* Wait for the first record (the writer thread may start late on a loaded machine). */
+    while (__atomic_load_n(&shared.version, __ATOMIC_SEQ_CST) < 2)
+        ;
     for (int n = 0; n < 200000; n++) {
         struct vcpu_time_info copy;
         uint32_t v1, v2;
