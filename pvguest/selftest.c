@@ -25,6 +25,7 @@
 #include <pvguest/sched.h>
 #include <pvguest/time.h>
 
+#include "blkbench.h"
 #include "selftest.h"
 #include "net/selftest_net.h"
 
@@ -368,6 +369,8 @@ int selftest_run(const char *name)
         return blkfront_hostile_selftest(); /* hostile block frontend (issue 10) */
     if (strcmp(name, "blkerr") == 0)
         return blkfront_error_selftest(); /* disk errors through the block path (issue 10) */
+    if (strcmp(name, "blkbench") == 0)
+        return blkbench_run(); /* block-path benchmark (issue 10), blkbench.c */
     if (strcmp(name, "net") == 0)
         return net_selftest(); /* e1000 + lwIP, driver domain (issue 11), net/selftest_net.c */
     if (strcmp(name, "gp") == 0)

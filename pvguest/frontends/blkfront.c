@@ -153,6 +153,8 @@ struct blkif_frontend *blkfront_ring(struct blkfront *bf)
 /* Take every response on the ring. Returns 0 or the ring's protocol error. */
 static int take_responses(struct blkfront *bf)
 {
+    bool taken = false;
+
     for (;;) {
         struct blkif_response rsp = {0};
         int rc;
@@ -181,6 +183,12 @@ static int take_responses(struct blkfront *bf)
                 sh->busy = false;
             }
             bf->in_flight--;
+            taken = true;
+        }
+        /* Wake the other callers waiting in wait_until(): some of these may be theirs. */
+        if (taken) {
+            wake_up(&bf->wq);
+            taken = false;
         }
         if (rc == 0)
             rc = blkif_front_final_check(&bf->f);
@@ -207,7 +215,8 @@ static int wait_until(struct blkfront *bf, bool (*done)(struct blkfront *, void 
             return 0;
         if (system_time_ns() >= deadline)
             return -XEN_ETIMEDOUT;
-        wait_event_deadline(bf->wq, bf->kick, deadline);
+        /* Another thread may have taken our responses (and cleared kick): check done too. */
+        wait_event_deadline(bf->wq, bf->kick || done(bf, arg), deadline);
         bf->kick = false;
     }
 }
@@ -262,7 +271,7 @@ static void push(struct blkfront *bf)
 int blkfront_rw(struct blkfront *bf, bool write, uint64_t sector, void *buf, uint64_t nr_sectors,
                 bool indirect)
 {
-    static struct blkif_split_req r;
+    struct blkif_split_req r; /* on the stack: several threads may be in here at once */
     struct blkif_split sp;
     struct io io = {0};
     unsigned int max_segs = BLKIF_MAX_SEGMENTS_PER_REQUEST;

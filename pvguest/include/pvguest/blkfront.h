@@ -42,7 +42,8 @@ const struct blkfront_info *blkfront_info(const struct blkfront *bf);
  * long as the ring has room and answered in any order. Returns 0, -XEN_EINVAL (bad
  * arguments), -XEN_EIO (the backend answered BLKIF_RSP_ERROR for one or more requests),
  * -XEN_EOPNOTSUPP (BLKIF_RSP_EOPNOTSUPP), -XEN_ETIMEDOUT (no answer in 10 s), or a ring
- * protocol error.
+ * protocol error. Several threads may call it at once (each waits for its own requests;
+ * test=blkbench's random reads do).
  */
 int blkfront_rw(struct blkfront *bf, bool write, uint64_t sector, void *buf, uint64_t nr_sectors,
                 bool indirect);
