@@ -140,7 +140,7 @@ static void report(const char *name, const char *unit, uint64_t iters, uint64_t 
 static void bench_seq(bool write, uint8_t *buf, unsigned long mib, unsigned int batches)
 {
     uint64_t rates[MAX_BATCHES];
-    unsigned long chunks = mib * (1024 * 1024 / (CHUNK_SECTORS * SECTOR)) / batches;
+    unsigned long chunks = mib * 2048 / CHUNK_SECTORS / batches; /* 4 MiB transfers per batch */
     uint64_t sector = 0;
 
     if (chunks == 0)
@@ -236,10 +236,10 @@ static void bench_rand(uint8_t **pages, unsigned long ios, unsigned int depth,
 
 static int run_pass(uint64_t disk_sectors)
 {
-    unsigned long mib = opt("bench_mib", 32, 4, 4096);
-    unsigned long ios = opt("bench_ios", 2048, 1, 1000000);
+    unsigned long mib = opt("bench_mib", 128, 4, 4096);
+    unsigned long ios = opt("bench_ios", 16384, 1, 1000000);
     unsigned int depth = (unsigned int)opt("bench_depth", 16, 1, MAX_DEPTH);
-    unsigned int batches = (unsigned int)opt("bench_batches", 4, 1, MAX_BATCHES);
+    unsigned int batches = (unsigned int)opt("bench_batches", 8, 1, MAX_BATCHES);
     uint8_t *buf = memalign(PAGE_BYTES, CHUNK_SECTORS * SECTOR);
     uint8_t *pages[MAX_DEPTH];
 

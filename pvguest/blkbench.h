@@ -10,9 +10,9 @@
  * With `disk=ahci` on the command line (the driver domain): the native pass on the AHCI
  * disk (ahci_submit, names ending in `_native`), then serve the vbds as test=blkback does.
  * Otherwise (a guest): the same pass through blkfront on vbd 0 (names ending in `_guest`).
- * Options: bench_mib=M (MiB per sequential direction, default 32), bench_ios=N (random
- * reads, default 2048), bench_depth=D (random reads in flight, default 16), bench_batches=B
- * (default 4). Returns 0, or 1 when an I/O failed.
+ * Options: bench_mib=M (MiB per sequential direction, default 128), bench_ios=N (random
+ * reads, default 16384), bench_depth=D (random reads in flight, default 16), bench_batches=B
+ * (default 8). Returns 0, or 1 when an I/O failed.
  */
 int blkbench_run(void);
 
