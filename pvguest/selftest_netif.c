@@ -9,7 +9,8 @@
  *   test=netfront-hostile   a guest: no RX buffers posted, each malformed TX kind (each must
  *                           be answered NETIF_RSP_ERROR), `bflood=N` broadcasts (default
  *                           5000), `flood=N` frames (default 20000) to an unknown unicast
- *                           address, and last a TX req_prod far past the ring
+ *                           address (`flood_s=S`: first a mixed flood for S seconds), and
+ *                           last a TX req_prod far past the ring
  *
  * Frames use the IEEE 802 local experimental EtherType 0x88b5: kind (1 hello, 2 data,
  * 3 done, 4 stray) at byte 14, a flag at 15, a big-endian sequence number at 16, then a
@@ -293,6 +294,24 @@ static int selftest_netfront_hostile(void)
     REQ(0, 0, 60, 0);
     failures += hostile_case(nf, "well formed", r, 1, NETIF_RSP_OKAY);
 #undef REQ
+
+    /* `flood_s=S`: keep flooding (broadcasts and unknown unicast, half each) for S seconds,
+       so that it overlaps what the other guests do (t-netback-echo). */
+    unsigned long flood_s = arg_ul("flood_s", 0);
+    if (flood_s) {
+        uint64_t end = system_time_ns() + flood_s * 1000000000ULL;
+        unsigned long sent = 0;
+
+        while (system_time_ns() < end) {
+            build(frame, (sent & 1) ? nobody : broadcast, netfront_info(nf)->mac, KIND_STRAY, 0,
+                  (uint32_t)sent, 200);
+            errors += netfront_xmit(nf, frame, 200, 0) != 0;
+            if (++sent % 64 == 0)
+                thread_yield();
+        }
+        printf("pvguest: test netfront-hostile: flooded %lu frames for %lu s, send errors %d\n",
+               sent, flood_s, errors);
+    }
 
     /* A broadcast flood: storm control passes about BRIDGE_STORM_RATE per second to the
        others. */

@@ -5,6 +5,8 @@
 # guest runs lwIP on netfront at a fixed address (test=netfront-net ip=10.0.2.16 / .17) with
 # UDP echo on port 7. The host sends datagrams of 1..1,400 bytes, one at a time, to each
 # guest's forwarded port and checks every echo byte for byte, then "quit" ends each guest.
+# A second run adds a hostile guest (tools/configs/net-echo-hostile.dts) flooding meanwhile:
+# the echoes still all come back, its errors are counted, its broken ring stops only its vif.
 #
 # As in t-net-driver.sh: libslirp drops the guests' UDP with restrict=on, so the echoes are
 # read where they leave the machine's e1000, from a QEMU filter-dump pcap; each must come from
@@ -114,32 +116,57 @@ PYEOF
 free_port() {
     python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-p1=$(free_port)
-p2=$(free_port)
-pcap=$LOG_DIR/$TEST_NAME.pcap
-rm -f "$pcap"
-net_args=(--extra-qemu=-device --extra-qemu=e1000,netdev=n0 --extra-qemu=-netdev
-    "--extra-qemu=user,id=n0,restrict=on,hostfwd=udp:127.0.0.1:$p1-10.0.2.16:7,hostfwd=udp:127.0.0.1:$p2-10.0.2.17:7"
-    --extra-qemu=-object "--extra-qemu=filter-dump,id=f0,netdev=n0,file=$pcap")
-status_file=$LOG_DIR/$TEST_NAME.status
-rm -f "$status_file"
-(
-    OUTER_TIMEOUT=400 run_mica --config tools/configs/net-echo.dts --timeout 360 "${net_args[@]}" \
-        "$PV" "$PV" "$PV" >/dev/null
-    echo "$STATUS" >"$status_file"
-) &
-runner=$!
-LOG=$LOG_DIR/$TEST_NAME.log
-sleep 1
-check "each guest echoes 300 datagrams of 1..1,400 bytes on its own port" client "$LOG" "$pcap" "$p1" "$p2"
-wait "$runner"
-STATUS=$(cat "$status_file" 2>/dev/null || echo none)
-expect_status 0
-expect_regex '^\(d0\) pvguest: test netback-net: lwIP on the bridge at 10.0.2.15 \(DHCP\)'
-for d in 1 2; do
-    expect_regex "^\(d$d\) pvguest: test netfront-net: echoes [0-9]+, rx [0-9]+ \(errors 0, early [0-9]+, oversize 0\), tx [0-9]+ \(errors 0\); passed$"
-    expect_regex "^\(d0\) pvguest: netback: vif-d$d-0: d$d closed: .*tx errors 0 .*ring error 0$"
-done
-expect_line '(d0) pvguest: test netback-net: passed'
-expect_line 'mica: power off (clean)'
+
+# echo_run NAME CONFIG KERNELS...: one boot with the e1000 and the two forwarded ports, the
+# client against it; leaves LOG and STATUS for the expect_* checks.
+echo_run() {
+    local name=$1 config=$2
+    shift 2
+    local p1 p2 pcap status_file runner
+    p1=$(free_port)
+    p2=$(free_port)
+    pcap=$LOG_DIR/$TEST_NAME.$name.pcap
+    rm -f "$pcap"
+    local net_args=(--extra-qemu=-device --extra-qemu=e1000,netdev=n0 --extra-qemu=-netdev
+        "--extra-qemu=user,id=n0,restrict=on,hostfwd=udp:127.0.0.1:$p1-10.0.2.16:7,hostfwd=udp:127.0.0.1:$p2-10.0.2.17:7"
+        --extra-qemu=-object "--extra-qemu=filter-dump,id=f0,netdev=n0,file=$pcap")
+    status_file=$LOG_DIR/$TEST_NAME.$name.status
+    rm -f "$status_file"
+    (
+        RUN=$name OUTER_TIMEOUT=400 run_mica --config "$config" --timeout 360 "${net_args[@]}" \
+            "$@" >/dev/null
+        echo "$STATUS" >"$status_file"
+    ) &
+    runner=$!
+    LOG=$LOG_DIR/$TEST_NAME.$name.log
+    echo "  run $name: $config, ports $p1 (10.0.2.16) and $p2 (10.0.2.17); log $LOG"
+    sleep 1
+    check "$name: each guest echoes 300 datagrams of 1..1,400 bytes on its own port" \
+        client "$LOG" "$pcap" "$p1" "$p2"
+    wait "$runner"
+    STATUS=$(cat "$status_file" 2>/dev/null || echo none)
+}
+
+expect_echo_guests() {
+    expect_status 0
+    expect_regex '^\(d0\) pvguest: test netback-net: lwIP on the bridge at 10.0.2.15 \(DHCP\)'
+    for d in 1 2; do
+        expect_regex "^\(d$d\) pvguest: test netfront-net: echoes [0-9]+, rx [0-9]+ \(errors 0, early [0-9]+, oversize 0\), tx [0-9]+ \(errors 0\); passed$"
+        expect_regex "^\(d0\) pvguest: netback: vif-d$d-0: d$d closed: .*tx errors 0 .*ring error 0$"
+    done
+    expect_line '(d0) pvguest: test netback-net: passed'
+    expect_line 'mica: power off (clean)'
+}
+
+echo_run two tools/configs/net-echo.dts "$PV" "$PV" "$PV"
+expect_echo_guests
+
+# The same next to a hostile guest flooding for 40 s (broadcasts and unknown unicast, which
+# the bridge sends to the e1000), after its malformed requests and before its broken ring.
+echo_run hostile tools/configs/net-echo-hostile.dts "$PV" "$PV" "$PV" "$PV"
+expect_echo_guests
+expect_regex '^\(d3\) pvguest: test netfront-hostile: flooded [0-9]+ frames for 40 s, send errors 0$'
+expect_line '(d3) pvguest: test netfront-hostile: passed'
+expect_regex '^\(d0\) pvguest: netback: vif-d3-0: d3 closed: .*tx errors 9 \(bad grants 2; shorter than an Ethernet header 1, longer than 64 KiB 1, slot crosses a page 2, too many slots 1, fragments exceed the packet size 1, extra info not offered 1\); rx packets 0 .*ring error -75$'
+expect_number_between '^\(d0\) pvguest: bridge: port 4 vif-d3-0: .*storm ([0-9]+)$' 1 100000000
 finish
