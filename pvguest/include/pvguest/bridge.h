@@ -21,12 +21,8 @@ typedef void (*bridge_xmit_fn)(void *priv, const uint8_t *frame, uint32_t len);
 struct bridge_port_stats {
     unsigned long in, out;        /* frames handed in by the port, sent out of it */
     unsigned long spoofed, local; /* dropped: bad source, destination on the same port */
-    unsigned long runts;
-    unsigned long storm;
-        /* dropped: broadcast/multicast over BRIDGE_STORM_RATE (storm control) */ /* dropped:
-                                                                                     shorter than an
-                                                                                     Ethernet header
-                                                                                   */
+    unsigned long runts;          /* dropped: shorter than an Ethernet header */
+    unsigned long storm;          /* dropped: group frames over BRIDGE_STORM_RATE */
 };
 
 /**
