@@ -96,14 +96,14 @@ static int seq_transfer(bool write, uint64_t sector, uint8_t *buf)
         for (unsigned int i = 0; i < REQ_PAGES; i++)
             chunk_segs[k][i] = (struct ahci_seg){
                 va_maddr(buf + ((size_t)k * REQ_PAGES + i) * PAGE_BYTES), PAGE_BYTES};
-        chunk_reqs[k] = (struct ahci_request){
-            .op = write ? AHCI_OP_WRITE : AHCI_OP_READ,
-            .lba = sector + (uint64_t)k * REQ_PAGES * (PAGE_BYTES / SECTOR),
-            .count = REQ_PAGES * (PAGE_BYTES / SECTOR),
-            .nr_segs = REQ_PAGES,
-            .segs = chunk_segs[k],
-            .done = batch_done,
-            .data = &b};
+        chunk_reqs[k] =
+            (struct ahci_request){.op = write ? AHCI_OP_WRITE : AHCI_OP_READ,
+                                  .lba = sector + (uint64_t)k * REQ_PAGES * (PAGE_BYTES / SECTOR),
+                                  .count = REQ_PAGES * (PAGE_BYTES / SECTOR),
+                                  .nr_segs = REQ_PAGES,
+                                  .segs = chunk_segs[k],
+                                  .done = batch_done,
+                                  .data = &b};
         b.pending++;
         long r = ahci_submit(&chunk_reqs[k]);
         if (r < 0) {
@@ -150,8 +150,7 @@ static void bench_seq(bool write, uint8_t *buf, unsigned long mib, unsigned int 
         for (unsigned long c = 0; c < chunks; c++, sector += CHUNK_SECTORS) {
             int rc = seq_transfer(write, sector, buf);
             if (rc) {
-                printf("pvguest: bench: error name=blk_seq_%s_%s %s at sector %" PRIu64
-                       ": %d\n",
+                printf("pvguest: bench: error name=blk_seq_%s_%s %s at sector %" PRIu64 ": %d\n",
                        write ? "write" : "read", suffix, write ? "write" : "read", sector, rc);
                 failures++;
                 return;
@@ -200,8 +199,8 @@ static void reader(void *arg)
     wake_up(&rnd.wq);
 }
 
-static void bench_rand(uint8_t **pages, unsigned long ios, unsigned int depth,
-                       unsigned int batches, unsigned long mib)
+static void bench_rand(uint8_t **pages, unsigned long ios, unsigned int depth, unsigned int batches,
+                       unsigned long mib)
 {
     uint64_t rates[MAX_BATCHES];
     unsigned long per = ios / batches ? ios / batches : 1;
@@ -286,8 +285,8 @@ int blkbench_run(void)
         struct ahci_stats before = ahci_stats;
         rc = run_pass(ahci_info()->sectors);
         printf("pvguest: bench: native: %lu interrupts for %lu requests, most in flight %lu\n",
-               ahci_stats.interrupts - before.interrupts,
-               ahci_stats.completed - before.completed, ahci_stats.max_in_flight);
+               ahci_stats.interrupts - before.interrupts, ahci_stats.completed - before.completed,
+               ahci_stats.max_in_flight);
         return blkback_selftest() | rc;
     }
     suffix = "guest";
