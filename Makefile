@@ -49,11 +49,12 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-tests
 	@BUILD=$(BUILD) tests/run
 
-# Benchmarks are not tests (docs/benchmarks.md): results, no pass/fail. BENCH_ARGS go to
+# Benchmarks are not tests (docs/benchmarks.md): results, no pass/fail. The full run adds the
+# block-path suite (guest vs driver domain on the AHCI disk). BENCH_ARGS go to
 # tools/mica-bench (e.g. BENCH_ARGS="--systems mica,xen,xen-noxpti" or "--icount").
 bench: deps
 	@$(MAKE) --no-print-directory all
-	BUILD=$(BUILD) QUICK=$(QUICK) tools/mica-bench $(BENCH_ARGS)
+	BUILD=$(BUILD) QUICK=$(QUICK) tools/mica-bench $(if $(QUICK),,--block) $(BENCH_ARGS)
 
 gdb: hypervisor
 	gdb -q -x tools/gdbinit $(BUILD)/mica.elf
