@@ -68,7 +68,7 @@ int console_set_loglvl(const char *value)
         enum log_level level;
     } levels[] = {
         {"none", LOG_ERR}, /* errors always reach the console */
-        {"error", LOG_ERR}, {"warning", LOG_WARN}, {"info", LOG_INFO},
+        {"error", LOG_ERR},   {"warning", LOG_WARN}, {"info", LOG_INFO},
         {"debug", LOG_DEBUG}, {"all", LOG_DEBUG},
     };
     /* Xen allows "level/rate-limited-level"; mica has no rate limiting, so the part

@@ -54,8 +54,7 @@ static struct grant_mapping *maptrack_entry(const struct grant_table *gt, grant_
     return &f[h % MAPTRACK_PER_FRAME];
 }
 
-int gnttab_grant_access_for(struct domain *d, grant_ref_t ref, domid_t to, mfn_t mfn,
-                            bool readonly)
+int gnttab_grant_access_for(struct domain *d, grant_ref_t ref, domid_t to, mfn_t mfn, bool readonly)
 {
     struct grant_table *gt = d->grant_table;
     grant_entry_v1_t *sha;

@@ -27,7 +27,7 @@
 #include <mica/trace.h>
 
 #define MAX_MODULES 16
-#define MiB (1UL << 20)
+#define MiB         (1UL << 20)
 
 /* Command-line settings (Xen's names where Xen has the option). */
 static char opt_console[64] = "com1";
@@ -203,8 +203,9 @@ static void memory_init(const struct multiboot_info *mbi, uint32_t mbi_pa)
         rc = rc ?: memmap_reserve(&boot_memmap, modules[i].start, modules[i].end);
     if (mbi->flags & MBI_FLAG_MODS) {
         paddr_t mods = mbi->mods_addr;
-        rc = rc ?: memmap_reserve(&boot_memmap, mods,
-                                  mods + mbi->mods_count * sizeof(struct multiboot_module));
+        rc = rc
+                 ?: memmap_reserve(&boot_memmap, mods,
+                                   mods + mbi->mods_count * sizeof(struct multiboot_module));
         for (unsigned int i = 0; i < nr_modules; i++) {
             paddr_t str = (paddr_t)(modules[i].string - (const char *)maddr_to_virt(0));
             if (modules[i].string[0])
@@ -230,8 +231,8 @@ static void collect_modules(const struct multiboot_info *mbi)
         if (m[i].mod_end < m[i].mod_start)
             panic("boot module %u ends (%#x) before it starts (%#x)", i, m[i].mod_end,
                   m[i].mod_start);
-        modules[nr_modules++] = (struct boot_module){m[i].mod_start, m[i].mod_end,
-                                                     mb_string(m[i].string)};
+        modules[nr_modules++] =
+            (struct boot_module){m[i].mod_start, m[i].mod_end, mb_string(m[i].string)};
     }
 }
 
@@ -305,7 +306,8 @@ static __noreturn void start_dom0(void)
         panic("domu_copies=%lu: at most %u domains in all", opt_domu_copies, MAX_DOMAINS);
     if (nr_modules > 2)
         printk_warn("mica: modules 2-%u ignored: without a boot configuration only dom0's "
-                    "kernel and initrd are used\n", nr_modules - 1);
+                    "kernel and initrd are used\n",
+                    nr_modules - 1);
     if (pv_domain_build(&cfg, &d0))
         panic("could not build dom0 from module 0");
     pci_assign_hardware_domain(d0); /* issue 9: dom0 gets every other function, as on Xen */
@@ -354,8 +356,8 @@ void start_mica(uint32_t mbi_pa)
     trace_boot();      /* issue 8: trace=on */
     keyhandler_init(); /* issue 8: debug keys on the serial console */
 
-    printk("mica: memory: %lu MiB usable in %u ranges, highest address %#lx\n",
-           s.ram_bytes / MiB, s.nr_ram, s.ram_end);
+    printk("mica: memory: %lu MiB usable in %u ranges, highest address %#lx\n", s.ram_bytes / MiB,
+           s.nr_ram, s.ram_end);
     list_modules();
     if (!nr_modules) {
         printk("mica: no dom0 kernel module; nothing to run\n");

@@ -62,8 +62,10 @@ int pv_domain_build(const struct pv_domain_config *cfg, struct domain **out)
     int rc;
 
     if (cfg->nr_vcpus != 1) {
-        snprintf(msg, sizeof(msg), "%u vCPUs requested; mica is uniprocessor and gives each "
-                                   "domain exactly one", cfg->nr_vcpus);
+        snprintf(msg, sizeof(msg),
+                 "%u vCPUs requested; mica is uniprocessor and gives each "
+                 "domain exactly one",
+                 cfg->nr_vcpus);
         return fail(cfg, -EINVAL, "configuration", msg);
     }
     rc = elf_xen_parse(&kernel, cfg->kernel, cfg->kernel_len, MICA_XENFEATS, msg, sizeof(msg));

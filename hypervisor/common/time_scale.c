@@ -36,6 +36,6 @@ void vcpu_time_publish(struct vcpu_time_info *t, uint64_t tsc, uint64_t system_t
     t->system_time = system_time_ns;
     t->tsc_to_system_mul = mul;
     t->tsc_shift = shift;
-    t->flags = XEN_PVCLOCK_TSC_STABLE_BIT; /* one CPU, one TSC */
+    t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;                /* one CPU, one TSC */
     __atomic_add_fetch(&t->version, 1, __ATOMIC_SEQ_CST); /* even: stable */
 }

@@ -38,13 +38,13 @@ START_TEST(test_kernel_mode_exception_frame)
     ck_assert_uint_eq(f.nr, 8);
     /* 16-byte aligned below the interrupted rsp, then 8 words pushed. */
     ck_assert_uint_eq(f.new_rsp, 0xffffffff80100000 - 8 * 8);
-    ck_assert_uint_eq(f.words[0], 0x1111);             /* rcx */
-    ck_assert_uint_eq(f.words[1], 0x2222);             /* r11 */
-    ck_assert_uint_eq(f.words[2], 0x1b);               /* error code */
-    ck_assert_uint_eq(f.words[3], r.rip);              /* rip */
+    ck_assert_uint_eq(f.words[0], 0x1111);                 /* rcx */
+    ck_assert_uint_eq(f.words[1], 0x2222);                 /* r11 */
+    ck_assert_uint_eq(f.words[2], 0x1b);                   /* error code */
+    ck_assert_uint_eq(f.words[3], r.rip);                  /* rip */
     ck_assert_uint_eq(f.words[4], FLAT_KERNEL_CS64 & ~3u); /* kernel mode: RPL 0, mask 0 */
-    ck_assert_uint_eq(f.words[5], r.rflags);           /* IF set: events were enabled */
-    ck_assert_uint_eq(f.words[6], 0xffffffff80100008); /* the interrupted rsp, unaligned */
+    ck_assert_uint_eq(f.words[5], r.rflags);               /* IF set: events were enabled */
+    ck_assert_uint_eq(f.words[6], 0xffffffff80100008);     /* the interrupted rsp, unaligned */
     ck_assert_uint_eq(f.words[7], FLAT_KERNEL_SS64);
 
     bounce_frame_apply(&r, &tb, &f);
@@ -89,7 +89,8 @@ END_TEST
 START_TEST(test_failsafe_frame)
 {
     struct cpu_regs r = sample_regs(0x8000);
-    struct trap_bounce tb = {.rip = 0x9000, .flags = TBF_FAILSAFE, .segs = {0x10, 0x18, 0x20, 0x28}};
+    struct trap_bounce tb = {
+        .rip = 0x9000, .flags = TBF_FAILSAFE, .segs = {0x10, 0x18, 0x20, 0x28}};
     struct bounce_frame f;
 
     ck_assert_int_eq(bounce_frame_build(&r, true, 0, 0, &tb, &f), 0);

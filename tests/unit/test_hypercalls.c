@@ -825,12 +825,8 @@ END_TEST
 
 START_TEST(test_sched_unknown)
 {
-    const unsigned long cmds[] = {SCHEDOP_remote_shutdown,
-                                  SCHEDOP_watchdog,
-                                  SCHEDOP_pin_override,
-                                  8,
-                                  100,
-                                  0xffffffff};
+    const unsigned long cmds[] = {
+        SCHEDOP_remote_shutdown, SCHEDOP_watchdog, SCHEDOP_pin_override, 8, 100, 0xffffffff};
 
     for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
         fake_run_as(i & 1 ? &fg_dom0 : &fg_domu);
@@ -843,10 +839,9 @@ END_TEST
 /* --- vm_assist --------------------------------------------------------------------------- */
 
 /* The types mica accepts for a 64-bit PV guest (vm_assist.c's list; docs/abi.md). */
-static const unsigned int vmasst_ok[] = {VMASST_TYPE_4gb_segments, VMASST_TYPE_4gb_segments_notify,
-                                         VMASST_TYPE_writable_pagetables,
-                                         VMASST_TYPE_pae_extended_cr3,
-                                         VMASST_TYPE_architectural_iopl, VMASST_TYPE_m2p_strict};
+static const unsigned int vmasst_ok[] = {
+    VMASST_TYPE_4gb_segments,     VMASST_TYPE_4gb_segments_notify, VMASST_TYPE_writable_pagetables,
+    VMASST_TYPE_pae_extended_cr3, VMASST_TYPE_architectural_iopl,  VMASST_TYPE_m2p_strict};
 
 static bool vmasst_is_ok(unsigned long type)
 {
@@ -1315,8 +1310,7 @@ static const struct {
      dev_console_domu_unknown_cmd, -ENOSYS, -EPERM},
     {"SCHEDOP_shutdown takes any u8 reason (sched/core.c, domain.c domain_shutdown)",
      dev_shutdown_reason_above_max, 1, 1},
-    {"SCHEDOP_shutdown_code takes any u8 reason (sched/core.c)", dev_shutdown_code_above_max,
-     0, 0},
+    {"SCHEDOP_shutdown_code takes any u8 reason (sched/core.c)", dev_shutdown_code_above_max, 0, 0},
     {"SCHEDOP_shutdown_code: the first code set wins (sched/core.c)", dev_shutdown_code_first_wins,
      SHUTDOWN_crash, SHUTDOWN_crash},
     {"vm_assist type is an unsigned int (hypercall-defs.c: vm_assist(uint, uint))",

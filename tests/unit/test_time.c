@@ -16,8 +16,8 @@ static uint64_t exact_ns(uint64_t cycles, uint64_t khz)
     return (uint64_t)((unsigned __int128)cycles * 1000000u / khz);
 }
 
-static const uint64_t freqs_khz[] = {1000, 14318, 100000, 1000000, 2600000, 3999999, 4000000,
-                                     10000000};
+static const uint64_t freqs_khz[] = {1000,    14318,   100000,  1000000,
+                                     2600000, 3999999, 4000000, 10000000};
 
 /* mul is normalised into [2^31, 2^32) whatever the frequency. */
 START_TEST(test_scale_normalised)

@@ -29,8 +29,8 @@ struct acpi_header {
 } __packed;
 
 /* MADT entry types. */
-#define MADT_LAPIC 0
-#define MADT_IOAPIC 1
+#define MADT_LAPIC               0
+#define MADT_IOAPIC              1
 #define MADT_LAPIC_ADDR_OVERRIDE 5
 
 static bool checksum_ok(const void *p, size_t len)

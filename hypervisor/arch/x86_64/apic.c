@@ -12,28 +12,28 @@
 #include <mica/panic.h>
 #include <mica/timer.h>
 
-#define LAPIC_ID 0x20
-#define LAPIC_VERSION 0x30
-#define LAPIC_TPR 0x80
-#define LAPIC_EOI 0xb0
-#define LAPIC_SVR 0xf0
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_LVT_LINT1 0x360
-#define LAPIC_LVT_ERROR 0x370
-#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_ID            0x20
+#define LAPIC_VERSION       0x30
+#define LAPIC_TPR           0x80
+#define LAPIC_EOI           0xb0
+#define LAPIC_SVR           0xf0
+#define LAPIC_LVT_TIMER     0x320
+#define LAPIC_LVT_LINT0     0x350
+#define LAPIC_LVT_LINT1     0x360
+#define LAPIC_LVT_ERROR     0x370
+#define LAPIC_TIMER_INIT    0x380
 #define LAPIC_TIMER_CURRENT 0x390
-#define LAPIC_TIMER_DIVIDE 0x3e0
-#define LVT_MASKED (1u << 16)
-#define SVR_ENABLE (1u << 8)
-#define TIMER_DIVIDE_16 0x3
-#define APIC_BASE_ENABLE (1UL << 11)
+#define LAPIC_TIMER_DIVIDE  0x3e0
+#define LVT_MASKED          (1u << 16)
+#define SVR_ENABLE          (1u << 8)
+#define TIMER_DIVIDE_16     0x3
+#define APIC_BASE_ENABLE    (1UL << 11)
 
-#define IOAPIC_REGSEL 0x00
-#define IOAPIC_WINDOW 0x10
-#define IOAPIC_REG_VERSION 0x01
+#define IOAPIC_REGSEL        0x00
+#define IOAPIC_WINDOW        0x10
+#define IOAPIC_REG_VERSION   0x01
 #define IOAPIC_REDIR_LO(pin) (0x10 + 2 * (pin))
-#define IOAPIC_REDIR_MASKED (1u << 16)
+#define IOAPIC_REDIR_MASKED  (1u << 16)
 
 static volatile uint8_t *lapic;
 static uint64_t lapic_timer_khz; /* LAPIC timer ticks per ms, after the divider */
@@ -134,7 +134,7 @@ void lapic_timer_program(uint64_t delta_ns)
     }
     ticks = (delta_ns * lapic_timer_khz + 999999) / 1000000;
     if (ticks > 0xffffffff)
-        ticks = 0xffffffff; /* a shorter one-shot; the handler re-arms */
+        ticks = 0xffffffff;                     /* a shorter one-shot; the handler re-arms */
     lapic_write(LAPIC_LVT_TIMER, TIMER_VECTOR); /* one-shot, unmasked */
     lapic_write(LAPIC_TIMER_INIT, ticks ? (uint32_t)ticks : 1);
 }
@@ -162,8 +162,8 @@ unsigned int ioapic_mask_all(const struct acpi_madt_info *madt)
         unsigned int pins = ((ioapic_read(base, IOAPIC_REG_VERSION) >> 16) & 0xff) + 1;
         for (unsigned int pin = 0; pin < pins; pin++)
             ioapic_write(base, IOAPIC_REDIR_LO(pin), IOAPIC_REDIR_MASKED);
-        printk("mica: I/O APIC %u (id %u) at %#lx: GSIs %u-%u, all masked\n", i,
-               madt->ioapic[i].id, madt->ioapic[i].address, madt->ioapic[i].gsi_base,
+        printk("mica: I/O APIC %u (id %u) at %#lx: GSIs %u-%u, all masked\n", i, madt->ioapic[i].id,
+               madt->ioapic[i].address, madt->ioapic[i].gsi_base,
                madt->ioapic[i].gsi_base + pins - 1);
         masked += pins;
     }

@@ -8,7 +8,7 @@
 #include <arch/guest.h>
 #include <xen/arch-x86/cpuid.h>
 
-#define MICA_MAX_HV_LEAF XEN_CPUID_LEAF(2)
+#define MICA_MAX_HV_LEAF       XEN_CPUID_LEAF(2)
 #define XEN_MSR_HYPERCALL_BASE 0x40000000
 
 enum { EAX, EBX, ECX, EDX };
@@ -61,9 +61,9 @@ void guest_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
             /* Hidden: AVX2 (5), INVPCID (10), AVX-512 (16-17, 21, 26-28, 30-31), FSGSBASE (0),
                which the hypervisor does not enable for guests, and SMEP (7), a hypervisor
                feature (Xen hides it too). */
-            out[EBX] &= ~((1u << 0) | (1u << 5) | (1u << 7) | (1u << 10) | (1u << 16) |
-                          (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) |
-                          (1u << 30) | (1u << 31));
+            out[EBX] &=
+                ~((1u << 0) | (1u << 5) | (1u << 7) | (1u << 10) | (1u << 16) | (1u << 17) |
+                  (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31));
             out[ECX] = 0;
             out[EDX] = 0;
         }

@@ -48,10 +48,10 @@ extern uint8_t cpu0_stack_top[];
 extern const uint8_t idt_stubs[]; /* 256 stubs of 16 bytes each (entry.S) */
 
 #define DESC_CODE64_DPL0 0x00af9a000000ffffULL
-#define DESC_DATA_DPL0 0x00cf92000000ffffULL
+#define DESC_DATA_DPL0   0x00cf92000000ffffULL
 #define DESC_CODE32_DPL0 0x00cf9a000000ffffULL
 #define DESC_CODE32_DPL3 0x00cffa000000ffffULL
-#define DESC_DATA_DPL3 0x00cff2000000ffffULL
+#define DESC_DATA_DPL3   0x00cff2000000ffffULL
 #define DESC_CODE64_DPL3 0x00affa000000ffffULL
 
 /* Index in hv_gdt_page of reserved selector @sel. */
@@ -62,8 +62,8 @@ static void set_system_desc(uint16_t sel, uint64_t base, uint32_t limit, uint8_t
     const unsigned int index = HV_GDT_INDEX(sel);
 
     hv_gdt_page[index] = (limit & 0xffff) | ((base & 0xffffff) << 16) | ((uint64_t)type << 40) |
-                 (1ULL << 47) /* present */ | ((uint64_t)((limit >> 16) & 0xf) << 48) |
-                 (((base >> 24) & 0xff) << 56);
+                         (1ULL << 47) /* present */ | ((uint64_t)((limit >> 16) & 0xf) << 48) |
+                         (((base >> 24) & 0xff) << 56);
     hv_gdt_page[index + 1] = base >> 32;
 }
 

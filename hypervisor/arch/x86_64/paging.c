@@ -6,7 +6,7 @@
 #include <mica/panic.h>
 #include <mica/string.h>
 
-#define GiB (1UL << 30)
+#define GiB  (1UL << 30)
 #define MiB2 (1UL << 21)
 
 static pt_frame_alloc_t pt_alloc;
@@ -90,8 +90,8 @@ void paging_init(paddr_t directmap_end, pt_frame_alloc_t alloc)
               __text_end - __text_start, kernel, 1);
     map_range(idle_l4, (vaddr_t)__rodata_start, virt_to_maddr(__rodata_start),
               __rodata_end - __rodata_start, kernel | _PAGE_NX, 1);
-    map_range(idle_l4, (vaddr_t)__data_start, virt_to_maddr(__data_start),
-              __bss_end - __data_start, kernel | _PAGE_RW | _PAGE_DIRTY | _PAGE_NX, 1);
+    map_range(idle_l4, (vaddr_t)__data_start, virt_to_maddr(__data_start), __bss_end - __data_start,
+              kernel | _PAGE_RW | _PAGE_DIRTY | _PAGE_NX, 1);
 
     write_cr4(read_cr4() | X86_CR4_PGE);
     if (cpu_has(7, 1, 7)) /* CPUID.(EAX=07H,ECX=0):EBX.SMEP */

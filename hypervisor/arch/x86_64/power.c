@@ -4,12 +4,12 @@
 #include <arch/machine.h>
 #include <arch/platform.h>
 
-#define DEBUG_EXIT_PORT 0xf4
-#define DEBUG_EXIT_CLEAN 0x10
+#define DEBUG_EXIT_PORT    0xf4
+#define DEBUG_EXIT_CLEAN   0x10
 #define DEBUG_EXIT_FAILURE 0x11
 /* QEMU q35's ICH9 PM block at I/O 0x600: PM1a_CNT is at +4; SLP_TYP for S5 is 0. */
 #define Q35_PM1A_CNT 0x604
-#define PM1_SLP_EN (1 << 13)
+#define PM1_SLP_EN   (1 << 13)
 
 void machine_power_off(bool clean)
 {
@@ -22,7 +22,6 @@ void machine_power_off(bool clean)
     for (;;)
         halt();
 }
-
 
 #define RST_CNT 0xcf9 /* ICH9 reset control: bit 1 system reset, bit 2 reset CPU */
 

@@ -2,20 +2,20 @@
 #include <arch/io.h>
 #include <arch/time.h>
 
-#define CMOS_INDEX 0x70
-#define CMOS_DATA 0x71
-#define RTC_SECONDS 0x00
-#define RTC_MINUTES 0x02
-#define RTC_HOURS 0x04
-#define RTC_DAY 0x07
-#define RTC_MONTH 0x08
-#define RTC_YEAR 0x09
-#define RTC_STATUS_A 0x0a
-#define RTC_STATUS_B 0x0b
-#define RTC_CENTURY 0x32 /* the ACPI FADT's usual century register */
-#define STATUS_A_UIP 0x80
+#define CMOS_INDEX      0x70
+#define CMOS_DATA       0x71
+#define RTC_SECONDS     0x00
+#define RTC_MINUTES     0x02
+#define RTC_HOURS       0x04
+#define RTC_DAY         0x07
+#define RTC_MONTH       0x08
+#define RTC_YEAR        0x09
+#define RTC_STATUS_A    0x0a
+#define RTC_STATUS_B    0x0b
+#define RTC_CENTURY     0x32 /* the ACPI FADT's usual century register */
+#define STATUS_A_UIP    0x80
 #define STATUS_B_BINARY 0x04
-#define STATUS_B_24H 0x02
+#define STATUS_B_24H    0x02
 
 static uint8_t cmos_read(uint8_t reg)
 {
@@ -65,6 +65,6 @@ uint64_t rtc_read_unix_seconds(void)
     unsigned int c = from_bcd(cent, binary);
     unsigned int y = from_bcd(year, binary) + (c >= 19 && c <= 30 ? c * 100 : 2000);
 
-    return days_since_epoch(y, from_bcd(mon, binary), from_bcd(day, binary)) * 86400 +
-           h * 3600 + from_bcd(min, binary) * 60 + from_bcd(sec, binary);
+    return days_since_epoch(y, from_bcd(mon, binary), from_bcd(day, binary)) * 86400 + h * 3600 +
+           from_bcd(min, binary) * 60 + from_bcd(sec, binary);
 }

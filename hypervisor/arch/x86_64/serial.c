@@ -2,7 +2,7 @@
 #include <arch/io.h>
 #include <arch/platform.h>
 
-#define COM1 0x3f8
+#define COM1     0x3f8
 #define UART_THR 0 /* transmit holding register (DLAB=0) */
 #define UART_RBR 0 /* receive buffer (DLAB=0) */
 #define UART_DLL 0 /* divisor latch low (DLAB=1) */
@@ -12,7 +12,7 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
-#define LSR_DR 0x01   /* data ready */
+#define LSR_DR   0x01 /* data ready */
 #define LSR_THRE 0x20 /* transmit holding register empty */
 
 void serial_init(void)

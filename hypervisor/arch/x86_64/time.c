@@ -6,10 +6,10 @@
 #include <mica/panic.h>
 #include <mica/time_scale.h>
 
-#define PIT_HZ 1193182
-#define PIT_CH2 0x42
+#define PIT_HZ   1193182
+#define PIT_CH2  0x42
 #define PIT_MODE 0x43
-#define PORT_B 0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
+#define PORT_B   0x61 /* bit 0: channel 2 gate, bit 1: speaker, bit 5: channel 2 output */
 
 uint64_t tsc_khz;
 static uint64_t boot_tsc;
@@ -100,8 +100,8 @@ void time_init(paddr_t lapic_pa)
         panic("TSC calibration gave %lu kHz: implausible", tsc_khz);
     tsc_to_ns_mul = (1000000ULL << 32) / tsc_khz;
     boot_tsc = rdtsc();
-    printk("mica: TSC %lu.%03lu MHz (calibrated against the PIT over %u ms)\n",
-           tsc_khz / 1000, tsc_khz % 1000, ms);
+    printk("mica: TSC %lu.%03lu MHz (calibrated against the PIT over %u ms)\n", tsc_khz / 1000,
+           tsc_khz % 1000, ms);
     time_init_lapic(lapic_pa);
 }
 

@@ -67,8 +67,8 @@ void show_registers_and_backtrace(const struct cpu_regs *regs)
     printk_err("rbp: %016lx   r8:  %016lx   r9:  %016lx\n", regs->rbp, regs->r8, regs->r9);
     printk_err("r10: %016lx   r11: %016lx   r12: %016lx\n", regs->r10, regs->r11, regs->r12);
     printk_err("r13: %016lx   r14: %016lx   r15: %016lx\n", regs->r13, regs->r14, regs->r15);
-    printk_err("cr0: %016lx   cr2: %016lx   cr3: %016lx   cr4: %016lx\n", read_cr0(),
-               read_cr2(), read_cr3(), read_cr4());
+    printk_err("cr0: %016lx   cr2: %016lx   cr3: %016lx   cr4: %016lx\n", read_cr0(), read_cr2(),
+               read_cr3(), read_cr4());
     if (regs_from_guest(regs))
         return; /* a guest's rbp chain means nothing to the hypervisor */
     backtrace_from(regs->rip, regs->rbp);
@@ -76,8 +76,8 @@ void show_registers_and_backtrace(const struct cpu_regs *regs)
 
 static __noreturn void fatal_trap(struct cpu_regs *regs)
 {
-    const char *name = regs->vector < 32 && vector_names[regs->vector] ? vector_names[regs->vector]
-                                                                       : "interrupt";
+    const char *name =
+        regs->vector < 32 && vector_names[regs->vector] ? vector_names[regs->vector] : "interrupt";
 
     printk_err("\n*** mica: hypervisor exception %lu (%s) error code %#06lx ***\n", regs->vector,
                name, regs->error_code);
@@ -85,8 +85,9 @@ static __noreturn void fatal_trap(struct cpu_regs *regs)
         printk_err("CR2: %016lx (page fault address; %s, %s, %s)\n", read_cr2(),
                    regs->error_code & 1 ? "protection violation" : "page not present",
                    regs->error_code & 2 ? "write" : "read",
-                   regs->error_code & 16 ? "instruction fetch"
-                                         : (regs->error_code & 4 ? "user mode" : "supervisor mode"));
+                   regs->error_code & 16
+                       ? "instruction fetch"
+                       : (regs->error_code & 4 ? "user mode" : "supervisor mode"));
     show_registers_and_backtrace(regs);
     printk_err("*** mica: machine halted after a fatal error ***\n");
     printk_err("mica: power off (failure)\n");
@@ -136,7 +137,8 @@ void do_trap(struct cpu_regs *regs)
 __attribute__((noinline)) int debug_fault_trigger(const char *kind)
 {
     if (!strcmp(kind, "pf")) {
-        volatile uint64_t *bad = (volatile uint64_t *)0xffff82c03ffff000; /* unmapped ioremap slot */
+        volatile uint64_t *bad =
+            (volatile uint64_t *)0xffff82c03ffff000; /* unmapped ioremap slot */
         *bad = 0xdead;
     } else if (!strcmp(kind, "ud")) {
         __asm__ volatile("ud2");

@@ -16,9 +16,9 @@
 #include <mica/string.h>
 #include <mica/time.h>
 
-#define RFLAGS_IF        (1UL << 9)
-#define RFLAGS_IOPL      (3UL << 12)
-#define RFLAGS_MBS       (1UL << 1) /* bit 1 is always set */
+#define RFLAGS_IF   (1UL << 9)
+#define RFLAGS_IOPL (3UL << 12)
+#define RFLAGS_MBS  (1UL << 1) /* bit 1 is always set */
 
 extern uint8_t cpu0_stack[STACK_SIZE]; /* boot.S */
 extern const uint8_t syscall_entry[], syscall32_entry[];

@@ -19,10 +19,10 @@
 #include <mica/types.h>
 
 /* What to deliver (Xen's TBF_* flags). */
-#define TBF_EXCEPTION 1         /* an exception (vs. an event or callback) */
-#define TBF_EXCEPTION_ERRCODE 2 /* push error_code */
-#define TBF_INTERRUPT 8         /* mask events (set the upcall mask) on entry */
-#define TBF_FAILSAFE 16         /* push the data segment selectors (failsafe callback) */
+#define TBF_EXCEPTION         1  /* an exception (vs. an event or callback) */
+#define TBF_EXCEPTION_ERRCODE 2  /* push error_code */
+#define TBF_INTERRUPT         8  /* mask events (set the upcall mask) on entry */
+#define TBF_FAILSAFE          16 /* push the data segment selectors (failsafe callback) */
 
 struct trap_bounce {
     uint64_t rip;        /* guest handler; 0 = none */

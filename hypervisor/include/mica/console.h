@@ -22,9 +22,9 @@ void console_init(void);
 __printf(2, 3) void printk_level(enum log_level level, const char *fmt, ...);
 void vprintk_level(enum log_level level, const char *fmt, va_list ap);
 
-#define printk(...) printk_level(LOG_INFO, __VA_ARGS__)
-#define printk_err(...) printk_level(LOG_ERR, __VA_ARGS__)
-#define printk_warn(...) printk_level(LOG_WARN, __VA_ARGS__)
+#define printk(...)       printk_level(LOG_INFO, __VA_ARGS__)
+#define printk_err(...)   printk_level(LOG_ERR, __VA_ARGS__)
+#define printk_warn(...)  printk_level(LOG_WARN, __VA_ARGS__)
 #define printk_debug(...) printk_level(LOG_DEBUG, __VA_ARGS__)
 
 /** Write @len bytes of @s to the console, whatever the log level (used for guest output). */

@@ -12,9 +12,9 @@
 #include <mica/types.h>
 #include <xen/xen.h>
 
-#define MAX_DOMAINS 64
+#define MAX_DOMAINS           64
 #define SHUTDOWN_CODE_INVALID (~0u) /* no shutdown code set yet (Xen's value is internal) */
-#define NR_HYPERCALLS 64
+#define NR_HYPERCALLS         64
 
 struct domain;
 struct grant_table;
@@ -23,38 +23,38 @@ struct grant_table;
 struct vcpu {
     struct domain *domain;
     unsigned int vcpu_id;
-    struct cpu_regs user_regs;     /* guest registers while descheduled */
-    paddr_t guest_table;           /* machine address of the kernel-mode L4 (CR3) */
-    paddr_t guest_table_user;      /* the user-mode L4 (MMUEXT_NEW_USER_BASEPTR), 0 if none */
-    struct vcpu_info *vcpu_info;   /* in the domain's shared_info page */
+    struct cpu_regs user_regs;           /* guest registers while descheduled */
+    paddr_t guest_table;                 /* machine address of the kernel-mode L4 (CR3) */
+    paddr_t guest_table_user;            /* the user-mode L4 (MMUEXT_NEW_USER_BASEPTR), 0 if none */
+    struct vcpu_info *vcpu_info;         /* in the domain's shared_info page */
     uint8_t fpu_area[512] __aligned(16); /* FXSAVE image (SDM Vol 1 §10.5.1) */
     bool fpu_initialised;
     /* Segment state kept across context switches (set_segment_base, guest mov to %ds...). */
     uint64_t fs_base, gs_base_kernel, gs_base_user;
     uint16_t ds, es, fs, gs;
-    uint64_t slices;               /* times the scheduler gave this vCPU the CPU */
-    struct evtchn_vcpu evtchn;     /* VIRQ bindings (event_channel.c, <mica/event.h>) */
+    uint64_t slices;           /* times the scheduler gave this vCPU the CPU */
+    struct evtchn_vcpu evtchn; /* VIRQ bindings (event_channel.c, <mica/event.h>) */
 
     /* PV guest kernel state (Xen's struct pv_vcpu): the virtual IDT, TSS and callbacks. */
-    struct trap_info trap_ctxt[256];    /* set_trap_table; address 0 = no handler */
-    uint64_t kernel_ss, kernel_sp;      /* stack_switch: the guest kernel's stack */
-    uint64_t event_callback;            /* CALLBACKTYPE_event */
-    uint64_t failsafe_callback;         /* CALLBACKTYPE_failsafe */
-    uint64_t syscall_callback;          /* CALLBACKTYPE_syscall: guest user-mode syscalls */
-    bool failsafe_masks_events;         /* CALLBACKF_mask_events on the failsafe callback */
-    bool syscall_masks_events;          /* CALLBACKF_mask_events on the syscall callback */
-    bool kernel_mode;                   /* guest kernel (true) or guest user mode */
-    bool virtual_ts;                    /* the guest's CR0.TS (fpu_taskswitch) */
+    struct trap_info trap_ctxt[256]; /* set_trap_table; address 0 = no handler */
+    uint64_t kernel_ss, kernel_sp;   /* stack_switch: the guest kernel's stack */
+    uint64_t event_callback;         /* CALLBACKTYPE_event */
+    uint64_t failsafe_callback;      /* CALLBACKTYPE_failsafe */
+    uint64_t syscall_callback;       /* CALLBACKTYPE_syscall: guest user-mode syscalls */
+    bool failsafe_masks_events;      /* CALLBACKF_mask_events on the failsafe callback */
+    bool syscall_masks_events;       /* CALLBACKF_mask_events on the syscall callback */
+    bool kernel_mode;                /* guest kernel (true) or guest user mode */
+    bool virtual_ts;                 /* the guest's CR0.TS (fpu_taskswitch) */
 
     /* Scheduling and time (sched.c, time.c). */
-    bool blocked;                       /* SCHEDOP_block/poll: waiting for an event */
-    bool polling;                       /* blocked in SCHEDOP_poll */
-    int poll_port;                      /* the one port polled, or -1 for several */
-    struct timer poll_timer;            /* SCHEDOP_poll timeout */
-    struct timer periodic_timer;        /* VIRQ_TIMER every periodic_period ns */
-    uint64_t periodic_period;           /* ns; 0 = stopped (default 10 ms, as Xen) */
-    uint64_t periodic_last_event;       /* system time of the last periodic tick, ns */
-    struct timer singleshot_timer;      /* set_timer_op / VCPUOP_set_singleshot_timer */
+    bool blocked;                  /* SCHEDOP_block/poll: waiting for an event */
+    bool polling;                  /* blocked in SCHEDOP_poll */
+    int poll_port;                 /* the one port polled, or -1 for several */
+    struct timer poll_timer;       /* SCHEDOP_poll timeout */
+    struct timer periodic_timer;   /* VIRQ_TIMER every periodic_period ns */
+    uint64_t periodic_period;      /* ns; 0 = stopped (default 10 ms, as Xen) */
+    uint64_t periodic_last_event;  /* system time of the last periodic tick, ns */
+    struct timer singleshot_timer; /* set_timer_op / VCPUOP_set_singleshot_timer */
 
     /* The guest's GDT (set_gdt; <mica/descriptor.h>): each frame holds a general and a
        PGT_seg_desc_page reference; arch/x86_64/gdt.c maps them while the vCPU runs. */
@@ -62,12 +62,12 @@ struct vcpu {
     unsigned int gdt_ents;                        /* descriptors, 0 = no guest GDT */
 
     /* Privileged-instruction emulation state (emul_priv_op.c, iocap.c; Xen's pv_vcpu). */
-    unsigned int iopl;                  /* virtual IOPL 0-3 (PHYSDEVOP_set_iopl) */
-    uint64_t iobmp;                     /* guest address of the virtual I/O bitmap */
-    unsigned int iobmp_limit;           /* ports it covers (PHYSDEVOP_set_iobitmap), 0: none */
-    unsigned long cr4_guest;            /* CR4 bits the guest set (TSD, DE; pv_fixup_guest_cr4) */
-    uint64_t dr[4];                     /* virtual DR0-DR3 (mov to %dr) */
-    uint64_t dr6, dr7;                  /* virtual DR6/DR7 writable bits (reserved bits apart) */
+    unsigned int iopl;        /* virtual IOPL 0-3 (PHYSDEVOP_set_iopl) */
+    uint64_t iobmp;           /* guest address of the virtual I/O bitmap */
+    unsigned int iobmp_limit; /* ports it covers (PHYSDEVOP_set_iobitmap), 0: none */
+    unsigned long cr4_guest;  /* CR4 bits the guest set (TSD, DE; pv_fixup_guest_cr4) */
+    uint64_t dr[4];           /* virtual DR0-DR3 (mov to %dr) */
+    uint64_t dr6, dr7;        /* virtual DR6/DR7 writable bits (reserved bits apart) */
 };
 
 enum domain_state {
@@ -78,12 +78,12 @@ enum domain_state {
 /** A domain: its identity, memory accounting, shared_info and hypercall counters. */
 struct domain {
     domid_t domain_id;
-    bool is_privileged;             /* SIF_PRIVILEGED: dom0, the driver domain */
+    bool is_privileged; /* SIF_PRIVILEGED: dom0, the driver domain */
     enum domain_state state;
-    unsigned int shutdown_code;     /* SHUTDOWN_* (sched.h), or SHUTDOWN_CODE_INVALID if unset */
-    unsigned long tot_pages;        /* frames the domain owns now (4 KiB pages) */
-    unsigned long max_pages;        /* its reservation limit (4 KiB pages) */
-    unsigned long vm_assist;        /* VMASST_TYPE_* bits enabled (xen.h) */
+    unsigned int shutdown_code; /* SHUTDOWN_* (sched.h), or SHUTDOWN_CODE_INVALID if unset */
+    unsigned long tot_pages;    /* frames the domain owns now (4 KiB pages) */
+    unsigned long max_pages;    /* its reservation limit (4 KiB pages) */
+    unsigned long vm_assist;    /* VMASST_TYPE_* bits enabled (xen.h) */
     mfn_t shared_info_mfn;
     /* What the domain builder leaves for the device wiring (wiring.c): the start_info frame
        and the MFNs of the domain's last BUILD_SPARE_PAGES PFNs (nr_pages - 1 downwards),

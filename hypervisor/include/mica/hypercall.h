@@ -60,8 +60,8 @@ long do_iret(unsigned long a1, unsigned long a2, unsigned long a3, unsigned long
  * for more than FIRST_RESERVED_GDT_ENTRY entries or a frame pv_set_gdt() refuses; -EFAULT if
  * the list cannot be read.
  */
-long do_set_gdt(unsigned long frame_list, unsigned long entries, unsigned long a3,
-                unsigned long a4, unsigned long a5);
+long do_set_gdt(unsigned long frame_list, unsigned long entries, unsigned long a3, unsigned long a4,
+                unsigned long a5);
 
 /**
  * HYPERVISOR_update_descriptor(ma, desc): write descriptor @desc at machine address @maddr
@@ -107,13 +107,13 @@ long hypercall_continuation(unsigned int op, unsigned int nr_args, const unsigne
 #define HYPERCALL_NR_ARGS_(...) (sizeof((unsigned long[]){__VA_ARGS__}) / sizeof(unsigned long))
 
 /** hypercall_continuation(@op, arguments...): each argument converted to unsigned long. */
-#define hypercall_create_continuation(op, ...)                                                 \
-    hypercall_continuation(                                                                    \
-        (op),                                                                                  \
-        HYPERCALL_NR_ARGS_(__VA_ARGS__) +                                                      \
-            0 * sizeof(char[HYPERCALL_NR_ARGS_(__VA_ARGS__) <= HYPERCALL_CONTINUATION_MAX_ARGS \
-                                ? 1                                                            \
-                                : -1]),                                                        \
+#define hypercall_create_continuation(op, ...)                                                     \
+    hypercall_continuation(                                                                        \
+        (op),                                                                                      \
+        HYPERCALL_NR_ARGS_(__VA_ARGS__) +                                                          \
+            0 * sizeof(char[HYPERCALL_NR_ARGS_(__VA_ARGS__) <= HYPERCALL_CONTINUATION_MAX_ARGS     \
+                                ? 1                                                                \
+                                : -1]),                                                            \
         (unsigned long[]){__VA_ARGS__})
 
 /**

@@ -82,9 +82,9 @@ _Static_assert(sizeof(struct page_info) == 24, "struct page_info should stay sma
  * neither, and the frames inside a free block other than its head are not
  * kept up to date at all (the allocator never touches every frame).
  */
-#define PGC_allocated   (1ULL << 63) /* owner holds the allocation reference (Xen's meaning) */
-#define PGC_free_head   (1ULL << 62) /* first frame of a free buddy block of 2^order frames */
-#define PGC_alloc_head  (1ULL << 61) /* first frame of a block the allocator handed out */
+#define PGC_allocated  (1ULL << 63) /* owner holds the allocation reference (Xen's meaning) */
+#define PGC_free_head  (1ULL << 62) /* first frame of a free buddy block of 2^order frames */
+#define PGC_alloc_head (1ULL << 61) /* first frame of a block the allocator handed out */
 /*
  * Added for the typed-frame rules (mm.c, issue 3): a hypervisor-allocated frame shared with
  * its owner domain (shared_info), as Xen's PGC_xen_heap. put_page() never frees it (the

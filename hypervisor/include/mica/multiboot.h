@@ -7,10 +7,10 @@
 
 #include <mica/types.h>
 
-#define MBI_FLAG_MEM (1u << 0)
+#define MBI_FLAG_MEM     (1u << 0)
 #define MBI_FLAG_CMDLINE (1u << 2)
-#define MBI_FLAG_MODS (1u << 3)
-#define MBI_FLAG_MMAP (1u << 6)
+#define MBI_FLAG_MODS    (1u << 3)
+#define MBI_FLAG_MMAP    (1u << 6)
 
 struct multiboot_info {
     uint32_t flags;

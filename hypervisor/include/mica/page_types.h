@@ -123,12 +123,12 @@ struct mm_counters {
     uint64_t invlpgs;           /* single-entry flushes (UVMF_INVLPG) */
     uint64_t update_va_mapping; /* update_va_mapping calls */
     /* mmu_update, mmuext_op and memory_op (common/mmu.c, common/memory.c) */
-    uint64_t mmu_update_calls;  /* mmu_update calls (a continuation is not a new call) */
-    uint64_t mmu_updates;       /* mmu_update requests that succeeded */
-    uint64_t mmuext_op_calls;   /* mmuext_op calls */
-    uint64_t mmuext_ops;        /* mmuext_op operations that succeeded */
-    uint64_t pages_allocated;   /* frames given by populate_physmap */
-    uint64_t pages_released;    /* allocation references dropped by decrease_reservation */
+    uint64_t mmu_update_calls; /* mmu_update calls (a continuation is not a new call) */
+    uint64_t mmu_updates;      /* mmu_update requests that succeeded */
+    uint64_t mmuext_op_calls;  /* mmuext_op calls */
+    uint64_t mmuext_ops;       /* mmuext_op operations that succeeded */
+    uint64_t pages_allocated;  /* frames given by populate_physmap */
+    uint64_t pages_released;   /* allocation references dropped by decrease_reservation */
 };
 extern struct mm_counters mm_counters;
 

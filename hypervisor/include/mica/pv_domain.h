@@ -13,14 +13,14 @@ struct domain;
 /** What to build. */
 struct pv_domain_config {
     domid_t domid;
-    bool privileged;          /* SIF_PRIVILEGED | SIF_INITDOMAIN: dom0 */
-    const void *kernel;       /* the ELF image, hypervisor-readable */
-    size_t kernel_len;        /* bytes */
-    const void *module;       /* initrd or NULL */
-    size_t module_len;        /* bytes */
-    const char *cmdline;      /* the kernel's command line ("" for none) */
-    unsigned long nr_pages;   /* memory, 4 KiB pages */
-    unsigned int nr_vcpus;    /* must be 1 in this round */
+    bool privileged;        /* SIF_PRIVILEGED | SIF_INITDOMAIN: dom0 */
+    const void *kernel;     /* the ELF image, hypervisor-readable */
+    size_t kernel_len;      /* bytes */
+    const void *module;     /* initrd or NULL */
+    size_t module_len;      /* bytes */
+    const char *cmdline;    /* the kernel's command line ("" for none) */
+    unsigned long nr_pages; /* memory, 4 KiB pages */
+    unsigned int nr_vcpus;  /* must be 1 in this round */
 };
 
 /**

@@ -10,11 +10,11 @@
 
 /** A timer. Zero-initialised means inactive; fn and data set with timer_init(). */
 struct timer {
-    uint64_t expires;          /* system time, ns */
-    void (*fn)(void *data);    /* runs with interrupts off, in interrupt context */
+    uint64_t expires;       /* system time, ns */
+    void (*fn)(void *data); /* runs with interrupts off, in interrupt context */
     void *data;
     bool active;
-    struct timer *next;        /* in the pending list, sorted by expiry */
+    struct timer *next; /* in the pending list, sorted by expiry */
 };
 
 /** Prepare @t to call @fn(@data) when it expires. */

@@ -4,29 +4,29 @@
 
 #include <mica/types.h>
 
-#define X86_CR0_TS (1UL << 3)
-#define X86_CR0_WP (1UL << 16)
-#define X86_CR4_PGE (1UL << 7)
-#define X86_CR4_OSFXSR (1UL << 9)
+#define X86_CR0_TS         (1UL << 3)
+#define X86_CR0_WP         (1UL << 16)
+#define X86_CR4_PGE        (1UL << 7)
+#define X86_CR4_OSFXSR     (1UL << 9)
 #define X86_CR4_OSXMMEXCPT (1UL << 10)
-#define X86_CR4_FSGSBASE (1UL << 16)
-#define X86_CR4_OSXSAVE (1UL << 18)
-#define X86_CR4_SMEP (1UL << 20)
+#define X86_CR4_FSGSBASE   (1UL << 16)
+#define X86_CR4_OSXSAVE    (1UL << 18)
+#define X86_CR4_SMEP       (1UL << 20)
 
-#define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_FMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
+#define MSR_EFER           0xc0000080
+#define MSR_STAR           0xc0000081
+#define MSR_LSTAR          0xc0000082
+#define MSR_CSTAR          0xc0000083
+#define MSR_FMASK          0xc0000084
+#define MSR_FS_BASE        0xc0000100
+#define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_APIC_BASE 0x1b
-#define MSR_PAT 0x277
+#define MSR_APIC_BASE      0x1b
+#define MSR_PAT            0x277
 /* PAT0..7 = WB, WT, UC-, UC, WC, WP, UC, UC: the layout xen.h documents (Xen's XEN_MSR_PAT). */
 #define XEN_PV_PAT 0x0000050100070406ULL
-#define EFER_SCE (1UL << 0)
-#define EFER_NXE (1UL << 11)
+#define EFER_SCE   (1UL << 0)
+#define EFER_NXE   (1UL << 11)
 
 static inline uint64_t rdmsr(uint32_t msr)
 {

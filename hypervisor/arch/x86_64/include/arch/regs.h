@@ -18,9 +18,9 @@ struct cpu_regs {
 /* Pseudo-vectors in struct cpu_regs.vector (entry.S): a frame built by SYSCALL (from 64-bit
    and from compatibility mode), which return_to_guest may leave with SYSRET, and one that must
    be left with IRETQ because every register matters (the iret hypercall's full context). */
-#define SYSCALL_FRAME_VECTOR 0x100
+#define SYSCALL_FRAME_VECTOR   0x100
 #define SYSCALL32_FRAME_VECTOR 0x101
-#define IRET_FRAME_VECTOR 0x102
+#define IRET_FRAME_VECTOR      0x102
 
 /** True if the frame was interrupted in ring 3 (a guest), not in the hypervisor. */
 static inline bool regs_from_guest(const struct cpu_regs *regs)

@@ -8,7 +8,7 @@
 
 #include <mica/types.h>
 
-#define TIMER_VECTOR 0xf0
+#define TIMER_VECTOR    0xf0
 #define SPURIOUS_VECTOR 0xff
 
 /** TSC frequency in kHz, as calibrated by time_init(). */
