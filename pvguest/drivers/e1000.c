@@ -107,58 +107,58 @@ static unsigned int pci_find_e1000(void)
 
 /* ---- Registers (SDM §13.4) ---- */
 
-#define REG_CTRL     0x0000
-#define REG_STATUS   0x0008
-#define REG_EERD     0x0014
-#define REG_ICR      0x00c0
-#define REG_ICS      0x00c8
-#define REG_IMS      0x00d0
-#define REG_IMC      0x00d8
-#define REG_RCTL     0x0100
-#define REG_TCTL     0x0400
-#define REG_TIPG     0x0410
-#define REG_RDBAL    0x2800
-#define REG_RDBAH    0x2804
-#define REG_RDLEN    0x2808
-#define REG_RDH      0x2810
-#define REG_RDT      0x2818
-#define REG_RDTR     0x2820
-#define REG_TDBAL    0x3800
-#define REG_TDBAH    0x3804
-#define REG_TDLEN    0x3808
-#define REG_TDH      0x3810
-#define REG_TDT      0x3818
-#define REG_CRCERRS  0x4000
-#define REG_MPC      0x4010
-#define REG_GPRC     0x4074
-#define REG_GPTC     0x4080
-#define REG_MTA      0x5200 /* 128 dwords */
-#define REG_RAL0     0x5400
-#define REG_RAH0     0x5404
+#define REG_CTRL    0x0000
+#define REG_STATUS  0x0008
+#define REG_EERD    0x0014
+#define REG_ICR     0x00c0
+#define REG_ICS     0x00c8
+#define REG_IMS     0x00d0
+#define REG_IMC     0x00d8
+#define REG_RCTL    0x0100
+#define REG_TCTL    0x0400
+#define REG_TIPG    0x0410
+#define REG_RDBAL   0x2800
+#define REG_RDBAH   0x2804
+#define REG_RDLEN   0x2808
+#define REG_RDH     0x2810
+#define REG_RDT     0x2818
+#define REG_RDTR    0x2820
+#define REG_TDBAL   0x3800
+#define REG_TDBAH   0x3804
+#define REG_TDLEN   0x3808
+#define REG_TDH     0x3810
+#define REG_TDT     0x3818
+#define REG_CRCERRS 0x4000
+#define REG_MPC     0x4010
+#define REG_GPRC    0x4074
+#define REG_GPTC    0x4080
+#define REG_MTA     0x5200 /* 128 dwords */
+#define REG_RAL0    0x5400
+#define REG_RAH0    0x5404
 /* The registers used lie in the BAR's first 6 pages. */
 #define MMIO_PAGES 6
 
-#define CTRL_ASDE (1u << 5)
-#define CTRL_SLU  (1u << 6)
-#define CTRL_RST  (1u << 26)
-#define STATUS_LU (1u << 1)
-#define EERD_START (1u << 0)
-#define EERD_DONE  (1u << 4)
-#define ICR_TXDW   (1u << 0)
-#define ICR_LSC    (1u << 2)
-#define ICR_RXDMT0 (1u << 4)
-#define ICR_RXO    (1u << 6)
-#define ICR_RXT0   (1u << 7)
-#define RCTL_EN    (1u << 1)
-#define RCTL_UPE   (1u << 3)
-#define RCTL_MPE   (1u << 4)
-#define RCTL_BAM   (1u << 15)
-#define RCTL_SECRC (1u << 26) /* BSIZE 00 with BSEX 0: 2048-byte buffers */
-#define TCTL_EN    (1u << 1)
-#define TCTL_PSP   (1u << 3)
+#define CTRL_ASDE    (1u << 5)
+#define CTRL_SLU     (1u << 6)
+#define CTRL_RST     (1u << 26)
+#define STATUS_LU    (1u << 1)
+#define EERD_START   (1u << 0)
+#define EERD_DONE    (1u << 4)
+#define ICR_TXDW     (1u << 0)
+#define ICR_LSC      (1u << 2)
+#define ICR_RXDMT0   (1u << 4)
+#define ICR_RXO      (1u << 6)
+#define ICR_RXT0     (1u << 7)
+#define RCTL_EN      (1u << 1)
+#define RCTL_UPE     (1u << 3)
+#define RCTL_MPE     (1u << 4)
+#define RCTL_BAM     (1u << 15)
+#define RCTL_SECRC   (1u << 26) /* BSIZE 00 with BSEX 0: 2048-byte buffers */
+#define TCTL_EN      (1u << 1)
+#define TCTL_PSP     (1u << 3)
 #define TCTL_CT(x)   ((uint32_t)(x) << 4)
 #define TCTL_COLD(x) ((uint32_t)(x) << 12)
-#define RAH_AV     (1u << 31)
+#define RAH_AV       (1u << 31)
 
 /* Legacy descriptors (SDM §3.2.3, §3.3.3), 16 bytes each. */
 struct rx_desc {
@@ -182,14 +182,14 @@ _Static_assert(sizeof(struct rx_desc) == 16 && sizeof(struct tx_desc) == 16, "de
 _Static_assert(E1000_NR_RX * 16 <= PAGE_SIZE && E1000_NR_TX * 16 <= PAGE_SIZE, "one page");
 _Static_assert(E1000_NR_RX * 16 % 128 == 0 && E1000_NR_TX * 16 % 128 == 0, "128-byte rings");
 
-#define RXD_DD  (1u << 0)
-#define RXD_EOP (1u << 1)
+#define RXD_DD   (1u << 0)
+#define RXD_EOP  (1u << 1)
 #define TXD_EOP  (1u << 0)
 #define TXD_IFCS (1u << 1)
 #define TXD_RS   (1u << 3)
 #define TXD_DD   (1u << 0)
 
-#define BUF_SIZE 2048
+#define BUF_SIZE      2048
 #define BUFS_PER_PAGE (PAGE_SIZE / BUF_SIZE)
 
 struct e1000_stats e1000_stats;
@@ -200,13 +200,13 @@ static struct {
     int pirq;
     volatile uint8_t *regs;
     uint8_t mac[6];
-    struct rx_desc *rx;     /* the rings (direct map) */
+    struct rx_desc *rx; /* the rings (direct map) */
     struct tx_desc *tx;
     uint8_t *rx_buf[E1000_NR_RX];
     uint8_t *tx_buf[E1000_NR_TX];
-    unsigned int rx_next;   /* next descriptor the hardware will complete */
-    unsigned int tx_tail;   /* next free transmit descriptor (our TDT) */
-    unsigned int tx_clean;  /* oldest descriptor not yet reclaimed */
+    unsigned int rx_next;  /* next descriptor the hardware will complete */
+    unsigned int tx_tail;  /* next free transmit descriptor (our TDT) */
+    unsigned int tx_clean; /* oldest descriptor not yet reclaimed */
     volatile bool irq_pending;
     struct wait_queue wq;
     e1000_rx_handler_t rx_handler;
@@ -453,6 +453,7 @@ static void service_thread(void *arg)
         tx_reclaim();
         if (nic.pirq >= 0)
             physdev(PHYSDEVOP_eoi, &eoi);
+        thread_yield(); /* an interrupt storm must not starve the other threads */
     }
 }
 

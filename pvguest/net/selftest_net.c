@@ -59,9 +59,9 @@ int net_selftest(void)
     printf("pvguest: net: e1000: %lu interrupts, rx %lu frames %lu bytes %lu errors, tx %lu "
            "frames %lu bytes %lu ring full; hw: good rx %lu tx %lu, missed %lu, crc errors %lu\n",
            e1000_stats.interrupts, e1000_stats.rx_frames, e1000_stats.rx_bytes,
-           e1000_stats.rx_errors, e1000_stats.tx_frames, e1000_stats.tx_bytes,
-           e1000_stats.tx_full, e1000_stats.hw_rx_good, e1000_stats.hw_tx_good,
-           e1000_stats.hw_missed, e1000_stats.hw_crc_errors);
+           e1000_stats.rx_errors, e1000_stats.tx_frames, e1000_stats.tx_bytes, e1000_stats.tx_full,
+           e1000_stats.hw_rx_good, e1000_stats.hw_tx_good, e1000_stats.hw_missed,
+           e1000_stats.hw_crc_errors);
     printf("pvguest: net: lwIP: rx %lu frames (%lu dropped), tx %lu frames (%lu errors), %lu UDP "
            "echoes\n",
            net_stats.rx_frames, net_stats.rx_dropped, net_stats.tx_frames, net_stats.tx_errors,

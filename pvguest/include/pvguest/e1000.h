@@ -44,19 +44,19 @@ typedef void (*e1000_rx_handler_t)(const void *frame, size_t len, void *arg);
 
 /** Counters since e1000_init(), for reports and tests. */
 struct e1000_stats {
-    unsigned long interrupts;  /* pirq events received */
-    unsigned long rx_frames;   /* frames handed to the receive handler */
-    unsigned long rx_bytes;    /* their bytes */
-    unsigned long rx_errors;   /* descriptors with RX errors or without EOP (dropped) */
-    unsigned long tx_frames;   /* frames queued by e1000_send */
-    unsigned long tx_bytes;    /* their bytes */
-    unsigned long tx_full;     /* e1000_send refused: the ring was full */
+    unsigned long interrupts;   /* pirq events received */
+    unsigned long rx_frames;    /* frames handed to the receive handler */
+    unsigned long rx_bytes;     /* their bytes */
+    unsigned long rx_errors;    /* descriptors with RX errors or without EOP (dropped) */
+    unsigned long tx_frames;    /* frames queued by e1000_send */
+    unsigned long tx_bytes;     /* their bytes */
+    unsigned long tx_full;      /* e1000_send refused: the ring was full */
     unsigned long link_changes; /* ICR.LSC seen */
     /* The controller's statistics registers (SDM §13.7), accumulated (they clear on read): */
-    unsigned long hw_crc_errors;    /* CRCERRS */
-    unsigned long hw_missed;        /* MPC: missed packets (no descriptor free) */
-    unsigned long hw_rx_good;       /* GPRC */
-    unsigned long hw_tx_good;       /* GPTC */
+    unsigned long hw_crc_errors; /* CRCERRS */
+    unsigned long hw_missed;     /* MPC: missed packets (no descriptor free) */
+    unsigned long hw_rx_good;    /* GPRC */
+    unsigned long hw_tx_good;    /* GPTC */
 };
 
 /** The counters (read-only for callers; hw_* are brought up to date by e1000_update_stats). */

@@ -34,11 +34,11 @@ enum net_flags {
 
 /** Counters since net_start(). */
 struct net_stats {
-    unsigned long rx_frames;   /* frames given to lwIP by net_input */
-    unsigned long rx_dropped;  /* frames net_input could not buffer (no pbuf) */
-    unsigned long tx_frames;   /* frames lwIP sent through the output hook */
-    unsigned long tx_errors;   /* frames the output hook refused */
-    unsigned long echo_udp;    /* UDP echo replies sent */
+    unsigned long rx_frames;  /* frames given to lwIP by net_input */
+    unsigned long rx_dropped; /* frames net_input could not buffer (no pbuf) */
+    unsigned long tx_frames;  /* frames lwIP sent through the output hook */
+    unsigned long tx_errors;  /* frames the output hook refused */
+    unsigned long echo_udp;   /* UDP echo replies sent */
 };
 
 extern struct net_stats net_stats;
