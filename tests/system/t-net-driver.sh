@@ -130,6 +130,7 @@ for hv in xen mica; do
     port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     pcap=$LOG_DIR/$TEST_NAME.$hv.pcap
     rm -f "$pcap"
+    # shellcheck disable=SC2054 # commas belong to QEMU option values
     net_args=(--extra-qemu=-device --extra-qemu=e1000,netdev=n0
         --extra-qemu=-netdev "--extra-qemu=user,id=n0,restrict=on,hostfwd=udp:127.0.0.1:$port-:7"
         --extra-qemu=-object "--extra-qemu=filter-dump,id=f0,netdev=n0,file=$pcap")
