@@ -15,6 +15,7 @@
 #include <lwip/init.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
+#include <lwip/tcp.h>
 #include <lwip/timeouts.h>
 #include <lwip/udp.h>
 #include <netif/ethernet.h>
@@ -195,8 +196,53 @@ static void echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_a
     pbuf_free(p);
 }
 
+/* RFC 862 over TCP: what arrives is written back. Data that does not fit the send buffer is
+   refused (ERR_MEM): lwIP keeps it and offers it again later (tcp.h, tcp_recv_fn). */
+static err_t echo_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    (void)arg;
+    if (!p) {
+        tcp_arg(pcb, NULL);
+        tcp_recv(pcb, NULL);
+        return tcp_close(pcb) == ERR_OK ? ERR_OK : (tcp_abort(pcb), ERR_ABRT);
+    }
+    if (err != ERR_OK || tcp_sndbuf(pcb) < p->tot_len ||
+        tcp_sndqueuelen(pcb) + 4 > TCP_SND_QUEUELEN)
+        return ERR_MEM;
+    for (struct pbuf *q = p; q; q = q->next)
+        if (q->len && tcp_write(pcb, q->payload, q->len, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            return ERR_MEM; /* not reached: the space was checked */
+    tcp_recved(pcb, p->tot_len);
+    tcp_output(pcb);
+    net_stats.echo_tcp_bytes += p->tot_len;
+    pbuf_free(p);
+    return ERR_OK;
+}
+
+static err_t echo_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    (void)arg;
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    tcp_nagle_disable(pcb);
+    tcp_recv(pcb, echo_tcp_recv);
+    net_stats.echo_tcp_conns++;
+    return ERR_OK;
+}
+
 long net_echo_start(uint16_t port)
 {
+    struct tcp_pcb *listen = tcp_new();
+
+    if (!listen)
+        return -XEN_ENOMEM;
+    if (tcp_bind(listen, IP4_ADDR_ANY, port) != ERR_OK)
+        return -XEN_EADDRINUSE;
+    listen = tcp_listen(listen);
+    if (!listen)
+        return -XEN_ENOMEM;
+    tcp_accept(listen, echo_tcp_accept);
+
     net.echo = udp_new();
     if (!net.echo)
         return -XEN_ENOMEM;

@@ -41,7 +41,7 @@ int net_selftest(void)
         printf("pvguest: net: UDP echo on port 7 failed: %ld (FAILED)\n", rc);
         return 1;
     }
-    printf("pvguest: net: ready: ICMP echo and UDP echo on port 7\n");
+    printf("pvguest: net: ready: ICMP echo, UDP and TCP echo on port 7\n");
     fflush(stdout);
     deadline = system_time_ns() + timeout_s * NSEC_PER_SEC;
     for (uint64_t next = system_time_ns(); !net_echo_quit() && system_time_ns() < deadline;) {
@@ -63,9 +63,9 @@ int net_selftest(void)
            e1000_stats.hw_rx_good, e1000_stats.hw_tx_good, e1000_stats.hw_missed,
            e1000_stats.hw_crc_errors);
     printf("pvguest: net: lwIP: rx %lu frames (%lu dropped), tx %lu frames (%lu errors), %lu UDP "
-           "echoes\n",
+           "echoes, %lu TCP echo connections (%lu bytes)\n",
            net_stats.rx_frames, net_stats.rx_dropped, net_stats.tx_frames, net_stats.tx_errors,
-           net_stats.echo_udp);
+           net_stats.echo_udp, net_stats.echo_tcp_conns, net_stats.echo_tcp_bytes);
     if (!net_echo_quit()) {
         printf("pvguest: test net: FAILED (no \"quit\" within %lu s)\n", timeout_s);
         return 1;

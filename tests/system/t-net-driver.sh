@@ -4,7 +4,9 @@
 # machine). The guest takes the e1000 (EEPROM MAC, link up), gets 10.0.2.15 by DHCP and serves
 # UDP echo on port 7. The host sends 1,000 datagrams of 1..1,400 bytes, one at a time, to a
 # forwarded port on 127.0.0.1 chosen free at run time, and checks every echo byte for byte;
-# then "quit" ends the guest's service and it prints its counters.
+# then 1,000 messages of the same sizes over one TCP connection to a second forwarded port
+# (TCP echo on port 7 too), read back on the host's socket and compared; then "quit" ends the
+# guest's service and it prints its counters.
 #
 # Where the echoes are seen: QEMU's user network (libslirp 4.7, udp_input) drops every UDP
 # datagram from the guest when restrict=on, hostfwd replies included, so they never reach the
@@ -22,7 +24,7 @@ client() {
     python3 - "$@" <<'EOF'
 import os, socket, struct, sys, time
 
-port, pcap, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+port, tport, pcap, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 GUEST_MAC = bytes.fromhex("525400123456")
 
 def wait_ready(limit):
@@ -118,21 +120,47 @@ for i in range(n):
     else:
         lost += 1
 took = time.time() - t0
+# TCP echo through a second forwarded port (TCP replies do reach the host under restrict=on).
+tcp_ok, tcp_bytes = 0, 0
+try:
+    c = socket.create_connection(("127.0.0.1", tport), timeout=10)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for i in range(n):
+        data = os.urandom(1 + i * 1399 // (n - 1))
+        c.sendall(data)
+        got = b""
+        while len(got) < len(data):
+            r = c.recv(len(data) - len(got))
+            if not r:
+                break
+            got += r
+        if got != data:
+            break
+        tcp_ok += 1
+        tcp_bytes += len(data)
+    c.close()
+except OSError as e:
+    print("client: TCP:", e)
+print("client: TCP: %d/%d messages echoed byte for byte (%d bytes) over one connection" %
+      (tcp_ok, n, tcp_bytes))
+time.sleep(0.5)
 quit_ok = any(echo(b"quit") for _ in range(3))
 print("client: %d/%d echoes byte for byte (%d bytes, sizes 1..1400), %d lost, %d retries, "
       "%d via the socket, in %.1f s; quit echoed: %s" %
       (ok, n, total, lost, retries, via_socket, took, "yes" if quit_ok else "no"))
-sys.exit(0 if ok == n and quit_ok else 1)
+sys.exit(0 if ok == n and tcp_ok == n and quit_ok else 1)
 EOF
 }
 
 for hv in xen mica; do
     port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    tport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     pcap=$LOG_DIR/$TEST_NAME.$hv.pcap
     rm -f "$pcap"
     # shellcheck disable=SC2054 # commas belong to QEMU option values
     net_args=(--extra-qemu=-device --extra-qemu=e1000,netdev=n0
-        --extra-qemu=-netdev "--extra-qemu=user,id=n0,restrict=on,hostfwd=udp:127.0.0.1:$port-:7"
+        --extra-qemu=-netdev
+        "--extra-qemu=user,id=n0,restrict=on,hostfwd=udp:127.0.0.1:$port-:7,hostfwd=tcp:127.0.0.1:$tport-:7"
         --extra-qemu=-object "--extra-qemu=filter-dump,id=f0,netdev=n0,file=$pcap")
     hv_args=()
     [ "$hv" = xen ] && hv_args=(--xen)
@@ -149,18 +177,19 @@ for hv in xen mica; do
         echo "${PIPESTATUS[0]}" >"$status_file"
     ) &
     runner=$!
-    echo "  run ($hv): test=net, UDP echo forwarded from 127.0.0.1:$port; log $LOG"
+    echo "  run ($hv): test=net, echo forwarded from 127.0.0.1 udp $port, tcp $tport; log $LOG"
     sleep 1
-    check "$hv: 1,000 UDP echoes of 1..1,400 bytes, byte for byte" client "$port" "$pcap" "$LOG"
+    check "$hv: 1,000 UDP echoes and 1,000 TCP echoes of 1..1,400 bytes, byte for byte" \
+        client "$port" "$tport" "$pcap" "$LOG"
     wait "$runner"
     STATUS=$(cat "$status_file" 2>/dev/null || echo none)
     echo "  exit status $STATUS"
     expect_status 0
     expect_regex 'pvguest: net: e1000 MAC 52:54:00:12:34:56, link up$'
     expect_line 'pvguest: net: address 10.0.2.15 (DHCP)'
-    expect_line 'pvguest: net: ready: ICMP echo and UDP echo on port 7'
+    expect_line 'pvguest: net: ready: ICMP echo, UDP and TCP echo on port 7'
     expect_regex 'pvguest: net: e1000: [0-9]+ interrupts, rx [0-9]+ frames [0-9]+ bytes 0 errors, tx [0-9]+ frames [0-9]+ bytes 0 ring full; '
-    expect_regex 'pvguest: net: lwIP: rx [0-9]+ frames \(0 dropped\), tx [0-9]+ frames \(0 errors\), [0-9]+ UDP echoes$'
+    expect_regex 'pvguest: net: lwIP: rx [0-9]+ frames \(0 dropped\), tx [0-9]+ frames \(0 errors\), [0-9]+ UDP echoes, 1 TCP echo connections \(700001 bytes\)$'
     expect_line 'pvguest: test net: passed'
     expect_line 'mica-run: clean power-off'
 done

@@ -34,11 +34,13 @@ enum net_flags {
 
 /** Counters since net_start(). */
 struct net_stats {
-    unsigned long rx_frames;  /* frames given to lwIP by net_input */
-    unsigned long rx_dropped; /* frames net_input could not buffer (no pbuf) */
-    unsigned long tx_frames;  /* frames lwIP sent through the output hook */
-    unsigned long tx_errors;  /* frames the output hook refused */
-    unsigned long echo_udp;   /* UDP echo replies sent */
+    unsigned long rx_frames;      /* frames given to lwIP by net_input */
+    unsigned long rx_dropped;     /* frames net_input could not buffer (no pbuf) */
+    unsigned long tx_frames;      /* frames lwIP sent through the output hook */
+    unsigned long tx_errors;      /* frames the output hook refused */
+    unsigned long echo_udp;       /* UDP echo replies sent */
+    unsigned long echo_tcp_conns; /* TCP echo connections accepted */
+    unsigned long echo_tcp_bytes; /* bytes echoed over TCP */
 };
 
 extern struct net_stats net_stats;
@@ -68,8 +70,9 @@ void net_set_output(net_output_t output, void *arg);
 const uint8_t *net_mac(void);
 
 /**
- * Start the UDP echo service (RFC 862) on `port`: each datagram goes back to its sender. A
- * datagram that is exactly "quit" is echoed and then sets the flag net_echo_quit().
+ * Start the echo service (RFC 862) on `port`, UDP and TCP: each datagram goes back to its
+ * sender, each TCP connection gets its bytes back. A UDP datagram that is exactly "quit" is
+ * echoed and then sets the flag net_echo_quit().
  * Returns 0 or -XEN_ENOMEM / -XEN_EADDRINUSE.
  */
 long net_echo_start(uint16_t port);
