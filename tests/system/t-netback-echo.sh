@@ -23,7 +23,7 @@ import os, socket, struct, sys, time
 log, pcap = sys.argv[1], sys.argv[2]
 guests = [(int(sys.argv[3]), "10.0.2.16", bytes.fromhex("00163e00000a")),
           (int(sys.argv[4]), "10.0.2.17", bytes.fromhex("00163e00000b"))]
-N = 300
+N = 1000
 
 def log_has(*needles):
     try:
@@ -141,7 +141,7 @@ echo_run() {
     LOG=$LOG_DIR/$TEST_NAME.$name.log
     echo "  run $name: $config, ports $p1 (10.0.2.16) and $p2 (10.0.2.17); log $LOG"
     sleep 1
-    check "$name: each guest echoes 300 datagrams of 1..1,400 bytes on its own port" \
+    check "$name: each guest echoes 1,000 datagrams of 1..1,400 bytes on its own port" \
         client "$LOG" "$pcap" "$p1" "$p2"
     wait "$runner"
     STATUS=$(cat "$status_file" 2>/dev/null || echo none)
