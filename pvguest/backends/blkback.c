@@ -547,26 +547,7 @@ static int vbd_start(const void *fdt, int node)
 
 int blkback_start(void)
 {
-    size_t len;
-    const void *fdt = devtree_get(&len);
-    int node, backends, started = 0, err = 0;
-
-    if (!fdt || fdt_check_header(fdt))
-        return 0;
-    backends = fdt_path_offset(fdt, "/backends");
-    if (backends < 0)
-        return 0;
-    fdt_for_each_subnode(node, fdt, backends)
-    {
-        if (fdt_node_check_compatible(fdt, node, "mica,vbd-backend") != 0)
-            continue;
-        int rc = vbd_start(fdt, node);
-        if (rc)
-            err = rc;
-        else
-            started++;
-    }
-    return err ? err : started;
+    return devtree_start_each("/backends", "mica,vbd-backend", vbd_start);
 }
 
 int blkback_wait_closed(uint64_t deadline_ns)

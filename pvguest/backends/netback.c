@@ -454,26 +454,7 @@ static int vif_start(const void *fdt, int node)
 
 int netback_start(void)
 {
-    size_t len;
-    const void *fdt = devtree_get(&len);
-    int node, backends, started = 0, err = 0;
-
-    if (!fdt || fdt_check_header(fdt))
-        return 0;
-    backends = fdt_path_offset(fdt, "/backends");
-    if (backends < 0)
-        return 0;
-    fdt_for_each_subnode(node, fdt, backends)
-    {
-        if (fdt_node_check_compatible(fdt, node, "mica,vif-backend") != 0)
-            continue;
-        int rc = vif_start(fdt, node);
-        if (rc)
-            err = rc;
-        else
-            started++;
-    }
-    return err ? err : started;
+    return devtree_start_each("/backends", "mica,vif-backend", vif_start);
 }
 
 int netback_wait_closed(uint64_t deadline_ns)

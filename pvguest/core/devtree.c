@@ -205,3 +205,28 @@ int devtree_selftest(void)
     printf("pvguest: devtree: PASS\n");
     return 0;
 }
+
+int devtree_start_each(const char *parent, const char *compatible,
+                       int (*start)(const void *fdt, int node))
+{
+    size_t len;
+    const void *fdt = devtree_get(&len);
+    int node, where, started = 0, err = 0;
+
+    if (!fdt || fdt_check_header(fdt))
+        return 0;
+    where = fdt_path_offset(fdt, parent);
+    if (where < 0)
+        return 0;
+    fdt_for_each_subnode(node, fdt, where)
+    {
+        if (fdt_node_check_compatible(fdt, node, compatible) != 0)
+            continue;
+        int rc = start(fdt, node);
+        if (rc)
+            err = rc;
+        else
+            started++;
+    }
+    return err ? err : started;
+}

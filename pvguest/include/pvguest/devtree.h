@@ -23,6 +23,14 @@ const void *devtree_get(size_t *len);
 int devtree_device_pfns(unsigned long *pfns, int max);
 
 /**
+ * Call @start(fdt, node) for every child of @parent (e.g. "/backends") whose compatible is
+ * @compatible (e.g. "mica,vbd-backend"). Returns how many started, or the last error a
+ * @start returned (negative); 0 without a tree or without @parent.
+ */
+int devtree_start_each(const char *parent, const char *compatible,
+                       int (*start)(const void *fdt, int node));
+
+/**
  * test=devtree: print every node and property of the tree as "pvguest: devtree: " lines and
  * a summary of the virtual devices. A driver domain then waits half a second so its guests
  * can print theirs before its end powers the machine off. Returns 0, or 1 if there is no
