@@ -61,6 +61,7 @@ PVBOOT_SRCS := \
 	pvguest/core/console.c \
 	pvguest/core/devtree.c \
 	pvguest/core/events.c \
+	pvguest/core/gnttab.c \
 	pvguest/core/mm.c \
 	pvguest/core/sched.c \
 	pvguest/core/shared_info.c \

@@ -28,6 +28,7 @@
 #include <pvguest/cmdline.h>
 #include <pvguest/devtree.h>
 #include <pvguest/events.h>
+#include <pvguest/gnttab.h>
 #include <pvguest/hypercall.h>
 #include <pvguest/mm.h>
 #include <pvguest/sched.h>
@@ -80,11 +81,6 @@ struct vbd {
 
 static struct vbd *vbds[MAX_VBDS];
 static int nr_vbds;
-
-static long gnttab_op(unsigned int cmd, void *uop, unsigned int count)
-{
-    return hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)uop, count);
-}
 
 /*
  * Virtual space for grant mappings: host_map needs an L1 entry in a table we own

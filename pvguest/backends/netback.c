@@ -21,6 +21,7 @@
 #include <pvguest/bridge.h>
 #include <pvguest/devtree.h>
 #include <pvguest/events.h>
+#include <pvguest/gnttab.h>
 #include <pvguest/hypercall.h>
 #include <pvguest/mm.h>
 #include <pvguest/netback.h>
@@ -64,11 +65,6 @@ struct vif {
 static struct vif *vifs[MAX_VIFS];
 static int nr_vifs;
 static struct gnttab_copy copies[MAX_COPIES];
-
-static long gnttab_op(unsigned int cmd, void *uop, unsigned int count)
-{
-    return hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)uop, count);
-}
 
 /* The MFN of the page mapped at @va. */
 static unsigned long va_to_mfn(const void *va)

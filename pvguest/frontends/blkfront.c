@@ -18,6 +18,7 @@
 #include <pvguest/cmdline.h>
 #include <pvguest/devtree.h>
 #include <pvguest/events.h>
+#include <pvguest/gnttab.h>
 #include <pvguest/hypercall.h>
 #include <pvguest/mm.h>
 #include <pvguest/sched.h>
@@ -26,8 +27,7 @@
 #include <xen/io/xenbus.h>
 
 #define RING_SLOTS     32 /* __CONST_RING_SIZE(blkif, 4096) */
-#define GT_FRAMES      4  /* grant table frames: 2048 references */
-#define GT_ENTRIES     (GT_FRAMES * 512)
+#define GT_ENTRIES     2048 /* blkfront's part of the shared table (gnttab.h) */
 #define FIRST_REF      16  /* 8.. are the builder's (control page, rings) */
 #define FRONT_INDIRECT 32u /* segments per indirect request we send */
 #define MAX_REQ_REFS   (FRONT_INDIRECT + 1)
@@ -66,32 +66,13 @@ struct blkfront {
     struct blkfront_info info;
 };
 
-/* Our grant table's frames (GNTTABOP_setup_table), mapped over this page-aligned array. */
-static uint8_t gt_pages[GT_FRAMES][PAGE_BYTES] __attribute__((aligned(4096)));
+/* The grant table is shared by the frontends (core/gnttab.c). */
 static volatile grant_entry_v1_t *gt;
-
-static long gnttab_op(unsigned int cmd, void *uop, unsigned int count)
-{
-    return hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)uop, count);
-}
 
 static int gnttab_init(void)
 {
-    struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = GT_FRAMES};
-    xen_pfn_t frames[GT_FRAMES];
-
-    if (gt)
-        return 0;
-    set_xen_guest_handle(st.frame_list, frames);
-    if (gnttab_op(GNTTABOP_setup_table, &st, 1) || st.status != GNTST_okay)
-        return -1;
-    for (unsigned int i = 0; i < GT_FRAMES; i++)
-        if (HYPERVISOR_update_va_mapping((unsigned long)gt_pages[i],
-                                         ((uint64_t)frames[i] << 12) | 0x67 /* P RW US A D */,
-                                         UVMF_INVLPG))
-            return -1;
-    gt = (volatile grant_entry_v1_t *)gt_pages;
-    return 0;
+    gt = gnttab_entries();
+    return gt ? 0 : -1;
 }
 
 /* The MFN of the page mapped at @va. */

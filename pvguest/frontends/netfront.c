@@ -6,8 +6,8 @@
  * page is reused as soon as its response is in. Ids are page indices: TX id i uses TX page
  * i, RX id i RX page i.
  *
- * The grant table is this file's: GNTTABOP_setup_table grows it to GT_FRAMES frames and
- * netfront takes references from FIRST_REF up (blkfront keeps to the first 2048).
+ * The grant table is shared with blkfront (core/gnttab.c); netfront takes references from
+ * FIRST_REF up (blkfront keeps to the first 2048).
  *
  * Threads: the event handler only wakes the netfront thread, which consumes RX responses
  * (hands each complete frame to the callback, re-posts the buffers) and TX responses (frees
@@ -21,6 +21,7 @@
 #include <libfdt.h>
 #include <pvguest/devtree.h>
 #include <pvguest/events.h>
+#include <pvguest/gnttab.h>
 #include <pvguest/hypercall.h>
 #include <pvguest/mm.h>
 #include <pvguest/netfront.h>
@@ -32,9 +33,8 @@
 #include <xen/io/xenbus.h>
 
 #define PAGE_BYTES 4096u
-#define GT_FRAMES  8    /* 4096 references */
-#define FIRST_REF  2048 /* below: blkfront's */
-#define NR_REFS    (GT_FRAMES * PAGE_BYTES / sizeof(grant_entry_v1_t))
+#define FIRST_REF  2048 /* below: blkfront's (gnttab.h) */
+#define NR_REFS    GNTTAB_GUEST_ENTRIES
 #define SLOTS      NETFRONT_RING_SLOTS
 #define NOT_DONE   2 /* a raw request's status before its response */
 
@@ -63,32 +63,14 @@ struct netfront {
     struct wait_queue wq;
 };
 
-static uint8_t gt_pages[GT_FRAMES][PAGE_BYTES] __attribute__((aligned(4096)));
+/* The grant table is shared by the frontends (core/gnttab.c). */
 static volatile grant_entry_v1_t *gt;
 static unsigned int next_ref = FIRST_REF;
 
-static long gnttab_op(unsigned int cmd, void *uop, unsigned int count)
-{
-    return hypercall3(__HYPERVISOR_grant_table_op, cmd, (unsigned long)uop, count);
-}
-
 static int gnttab_init(void)
 {
-    struct gnttab_setup_table st = {.dom = DOMID_SELF, .nr_frames = GT_FRAMES};
-    xen_pfn_t frames[GT_FRAMES];
-
-    if (gt)
-        return 0;
-    set_xen_guest_handle(st.frame_list, frames);
-    if (gnttab_op(GNTTABOP_setup_table, &st, 1) || st.status != GNTST_okay)
-        return -1;
-    for (unsigned int i = 0; i < GT_FRAMES; i++)
-        if (HYPERVISOR_update_va_mapping((unsigned long)gt_pages[i],
-                                         ((uint64_t)frames[i] << 12) | 0x67 /* P RW US A D */,
-                                         UVMF_INVLPG))
-            return -1;
-    gt = (volatile grant_entry_v1_t *)gt_pages;
-    return 0;
+    gt = gnttab_entries();
+    return gt ? 0 : -1;
 }
 
 /* Grant a new page to @dom for good; its reference, or -1 (table full, no memory). */
