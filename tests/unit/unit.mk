@@ -205,3 +205,16 @@ $(UNIT_OUT)/obj/bridge_table.o: pvguest/backends/bridge_table.c
 	@mkdir -p $(dir $@)
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
 $(UNIT_OUT)/test_netif: $(UNIT_OUT)/obj/netif_check.o $(UNIT_OUT)/obj/bridge_table.o
+
+# The guest shell's SHA-256 and its tokenizer and line editor (helper: shell, issue 12). The
+# portable modules live in pvguest/shell/ and build for the host as they are.
+$(UNIT_OUT)/obj/test_sha256.o: UNIT_CFLAGS += -Ipvguest/include
+$(UNIT_OUT)/obj/sha256.o: pvguest/shell/sha256.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
+$(UNIT_OUT)/test_sha256: $(UNIT_OUT)/obj/sha256.o
+$(UNIT_OUT)/obj/test_shell_parse.o: UNIT_CFLAGS += -Ipvguest/shell
+$(UNIT_OUT)/obj/shell_parse.o: pvguest/shell/shell_parse.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/shell -c $< -o $@
+$(UNIT_OUT)/test_shell_parse: $(UNIT_OUT)/obj/shell_parse.o
