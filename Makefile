@@ -1,7 +1,7 @@
 # mica — top-level build.
 #
 #   make            build the hypervisor (build/mica, build/mica.elf) and the guest kernel
-#   make run        install dependencies, build, boot the demo under QEMU
+#   make run        install dependencies, build, boot the demo (a guest's shell) under QEMU
 #   make test       install dependencies, build everything, run unit and system tests
 #   make gdb        start gdb on build/mica.elf attached to `tools/mica-run --gdb`
 #   make bench      microbenchmarks on mica and Xen 4.17 -> build/bench/ (QUICK=1: short run)
@@ -41,9 +41,18 @@ include hypervisor/hypervisor.mk
 deps:
 	@tools/deps.sh
 
+# The demo (docs/running.md): the driver domain and one guest (tools/configs/demo.dts) with a
+# fresh ext2 disk made from tools/demo-disk/ (blkwrite may change it: each run starts clean),
+# the e1000 with free host ports forwarded to the guest's HTTP (80) and UDP echo (7) ports,
+# serial input to the guest's shell.
+DEMO_IMG := $(BUILD)/demo.img
+DEMO_IMG_MIB := 16
 run: deps
 	@$(MAKE) --no-print-directory all
-	tools/mica-run $(RUN_ARGS) $(BUILD)/pvguest.elf
+	@rm -f $(DEMO_IMG) && mke2fs -q -F -t ext2 -L mica-demo -d tools/demo-disk $(DEMO_IMG) \
+		$(DEMO_IMG_MIB)M
+	tools/mica-run $(RUN_ARGS) --disk $(DEMO_IMG) --net --hostfwd tcp::auto-:80 \
+		--hostfwd udp::auto-:7 --console-domain 1
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-tests

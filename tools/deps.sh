@@ -11,7 +11,9 @@ PACKAGES=(
     qemu-utils                # qemu-img, for disk images
     check                     # unit-test framework
     libfdt-dev                # device-tree library (boot configuration)
-    device-tree-compiler      # dtc, fdtdump
+    device-tree-compiler      # dtc, fdtget, fdtput (tools/mica-run --config, --cmd)
+    e2fsprogs                 # mke2fs -d: ext2 images (make run's demo disk, tests)
+    curl                      # HTTP tests of the guest's server
     newlib-source             # C library sources for the guest kernel
     libxen-dev                # Xen's public headers: the ABI mica implements
     xen-hypervisor-4.17-amd64 # the reference hypervisor (tools/mica-run --xen)

@@ -35,6 +35,22 @@ const void *devtree_get(size_t *len)
     return mod;
 }
 
+const void *devtree_initrd(size_t *len)
+{
+    const uint8_t *mod = (const uint8_t *)start_info->mod_start;
+    size_t mod_len = start_info->mod_len;
+    const struct xen_multiboot_mod_list *list = (const void *)mod;
+
+    /* Entries are checked against the module's length: the builder is trusted less than
+       libfdt's checks would trust a tree. */
+    if (!mod || !(start_info->flags & SIF_MULTIBOOT_MOD) || (start_info->flags & SIF_MOD_START_PFN) ||
+        mod_len < 2 * sizeof(*list) || list[1].mod_start == 0 ||
+        list[1].mod_end < list[1].mod_start || list[1].mod_end >= mod_len)
+        return NULL;
+    *len = list[1].mod_end - list[1].mod_start + 1;
+    return mod + list[1].mod_start;
+}
+
 /* A one- or two-cell property of @node, or ~0UL. */
 static unsigned long get_ulong(const void *fdt, int node, const char *name)
 {

@@ -184,6 +184,19 @@ bool net_wait_address(unsigned int timeout_ms, char *buf)
     return dhcp;
 }
 
+bool net_set_static(const char *text)
+{
+    ip4_addr_t a, m, g;
+
+    if (!ip4addr_aton(text, &a))
+        return false;
+    dhcp_stop(&net.netif);
+    IP4_ADDR(&m, 255, 255, 255, 0);
+    IP4_ADDR(&g, 10, 0, 2, 2);
+    netif_set_addr(&net.netif, &a, &m, &g);
+    return true;
+}
+
 /* RFC 862: send every datagram back; "quit" also ends the test's service loop. */
 static void echo_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
                       u16_t port)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Boot configuration (issue 9, docs/bootcfg.md): tools/configs/demo.dts boots the driver
+# Boot configuration (issue 9, docs/bootcfg.md): tools/configs/devtree-demo.dts boots the driver
 # domain and one guest; each reads its generated device tree (pvguest test=devtree) and
 # prints it: the guest its two frontends (vbd, vif: grant references from 8, ports 1 and 2,
 # ring and control PFNs at the top of its memory, the MAC), the driver domain the two
@@ -11,7 +11,7 @@ PV=$BUILD/pvguest.elf
 # The demo's driver domain owns the AHCI (always on q35) and an e1000 (00:01.0).
 e1000=(--extra-qemu=-device --extra-qemu=e1000,netdev=n0
     --extra-qemu=-netdev --extra-qemu=user,id=n0,restrict=on)
-run_mica --config tools/configs/demo.dts "$PV" "$PV" "${e1000[@]}"
+run_mica --config tools/configs/devtree-demo.dts "$PV" "$PV" "${e1000[@]}"
 expect_status 0
 expect_line 'mica: config: d0 owns PCI 00:1f.2'
 expect_line 'mica: config: d0 owns PCI 00:01.0'

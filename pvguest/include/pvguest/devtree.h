@@ -15,6 +15,13 @@
 const void *devtree_get(size_t *len);
 
 /**
+ * The initrd the configuration gave this domain (a `multiboot,ramdisk` module, docs/bootcfg.md:
+ * entry 1 of the SIF_MULTIBOOT_MOD list, after the tree), or NULL if there is none. *@len
+ * gets its size in bytes. `tools/mica-run --cmd` passes the guest's boot script this way.
+ */
+const void *devtree_initrd(size_t *len);
+
+/**
  * The PFNs the builder's wiring took from this domain (every frontend's ring-pfn,
  * tx-ring-pfn, rx-ring-pfn and control-pfn, docs/bootcfg.md "Wiring"), which the page
  * allocator must not hand out: up to @max of them into @pfns, duplicates removed. Returns

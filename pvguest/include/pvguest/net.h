@@ -60,6 +60,12 @@ long net_start(unsigned int flags, const uint8_t *mac);
  */
 bool net_wait_address(unsigned int timeout_ms, char *buf);
 
+/**
+ * Stop DHCP and use the fixed address @text (dotted IPv4) on QEMU's user network: netmask
+ * 255.255.255.0, gateway 10.0.2.2. Returns false (nothing changed) if @text is not an address.
+ */
+bool net_set_static(const char *text);
+
 /** Hand one received Ethernet frame (14..1514 bytes, no CRC) to lwIP; the frame is copied. */
 void net_input(const void *frame, size_t len);
 
