@@ -218,3 +218,11 @@ $(UNIT_OUT)/obj/shell_parse.o: pvguest/shell/shell_parse.c
 	@mkdir -p $(dir $@)
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/shell -c $< -o $@
 $(UNIT_OUT)/test_shell_parse: $(UNIT_OUT)/obj/shell_parse.o
+
+# The guest web server's request parser and text helpers (helper: httpd, issue 12). The
+# portable module lives in pvguest/net/ and builds for the host as is.
+$(UNIT_OUT)/obj/test_http_parse.o: UNIT_CFLAGS += -Ipvguest/include
+$(UNIT_OUT)/obj/http_parse.o: pvguest/net/http_parse.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
+$(UNIT_OUT)/test_http_parse: $(UNIT_OUT)/obj/http_parse.o
