@@ -1,6 +1,7 @@
 /*
  * mica's debug keys (Ctrl-A then the key; <mica/keyhandler.h>): d domains, c counters,
- * e event channels, q run queue, t toggle tracing, T dump the trace, z zero the counters.
+ * e event channels, q run queue, t toggle tracing, T dump the trace, z zero the counters,
+ * m memory footprint (mem_report.c).
  * Output goes to the console at every log level.
  */
 #include <arch/guest.h>
@@ -10,6 +11,7 @@
 #include <mica/event.h>
 #include <mica/hypercall.h>
 #include <mica/keyhandler.h>
+#include <mica/mem_report.h>
 #include <mica/stats.h>
 #include <mica/trace.h>
 #include <xen/xen.h>
@@ -188,4 +190,5 @@ void debug_keys_register(void)
     register_keyhandler('t', toggle_trace, "toggle tracing");
     register_keyhandler('T', dump_trace, "dump the trace buffer (tools/mica-trace decodes it)");
     register_keyhandler('z', zero_counters, "zero all counters");
+    mem_report_register();
 }

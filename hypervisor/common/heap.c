@@ -18,6 +18,7 @@ struct page_info *frame_table;
 unsigned long *machine_to_phys; /* M2P, hypervisor-writable view; max_mfn entries */
 
 static struct frame_allocator allocator;
+static unsigned long given_frames; /* RAM frames heap_init gave the allocator */
 
 /* Take @bytes (rounded up to pages) of contiguous RAM off the top of the highest region of
    @map that holds them. Returns the machine address, or 0. */
@@ -66,6 +67,7 @@ void heap_init(struct memmap *map, paddr_t ram_end)
             panic("frame allocator refused RAM %#lx-%#lx: error %d", r->start, r->end, rc);
         given += (r->end - r->start) >> PAGE_SHIFT;
     }
+    given_frames = given;
     printk("mica: frames: %lu free of %lu (frame table %lu KiB, M2P %lu KiB)\n",
            allocator.free_frames, nr, nr * sizeof(struct page_info) >> 10,
            nr * sizeof(unsigned long) >> 10);
@@ -103,6 +105,11 @@ void *alloc_hv_page(mfn_t *mfn, domid_t owner)
 unsigned long heap_free_frames(void)
 {
     return allocator.free_frames;
+}
+
+unsigned long heap_total_frames(void)
+{
+    return given_frames;
 }
 
 struct page_info *mfn_to_page(mfn_t mfn)

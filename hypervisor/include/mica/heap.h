@@ -54,4 +54,7 @@ extern unsigned long *machine_to_phys;
 /** Frames the allocator still has free. */
 unsigned long heap_free_frames(void);
 
+/** Frames heap_init() gave the allocator (free or allocated since). */
+unsigned long heap_total_frames(void);
+
 #endif /* MICA_HEAP_H */
