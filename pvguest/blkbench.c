@@ -4,8 +4,10 @@
  * blkfront -> blkback -> AHCI in a guest, with the same request structure on both sides:
  *
  *   sequential: transfers of CHUNK_SECTORS (4 MiB), each split into requests of 32 pages
- *     (128 KiB: blkfront's indirect limit) that are all in flight together; the caller
- *     waits for the whole transfer before the next one (as blkfront_rw does).
+ *     (128 KiB: blkfront's indirect limit, the largest request it sends) that are all in
+ *     flight together; the caller waits for the whole transfer before the next one (as
+ *     blkfront_rw does). The `_64k` runs do the same with requests of 16 pages (64 KiB;
+ *     indirect requests through blkfront, blkfront_set_max_segs()).
  *   random: `bench_depth` threads, each issuing one 4 KiB read at a time at a random
  *     4 KiB-aligned sector of the sequential area and waiting for it (ahci_rw_sync natively,
  *     blkfront_rw in a guest; the scheduler is cooperative, so a one-segment blkfront_rw
@@ -13,6 +15,11 @@
  *
  * Times are vcpu_info system time (time.h). Each benchmark runs `bench_batches` batches and
  * prints the median, smallest and largest rate over them.
+ *
+ * `bench_tests=` picks the benchmarks (default all): w128 r128 w64 r64 rand; `scan` (the
+ * scaling runs of issue 13) reads `bench_mib` sequentially once with 128 KiB requests and
+ * prints `bench: scan bytes=B start_ns=S end_ns=E` (system time, the same clock in every
+ * domain on one hypervisor) so that tools/mica-bench can add up guests reading at once.
  */
 #include <inttypes.h>
 #include <malloc.h>
@@ -36,7 +43,7 @@
 #define SECTOR         512u
 #define PAGE_BYTES     4096u
 #define CHUNK_SECTORS  8192u /* 4 MiB per sequential transfer */
-#define REQ_PAGES      32u   /* 128 KiB per request */
+#define REQ_PAGES      32u   /* 128 KiB per request: the largest (blkfront's indirect limit) */
 #define CHUNK_REQS     (CHUNK_SECTORS * SECTOR / (REQ_PAGES * PAGE_BYTES))
 #define MAX_BATCHES    16u
 #define MAX_DEPTH      32u
@@ -45,6 +52,23 @@
 static struct blkfront *bf; /* NULL: native (AHCI) */
 static const char *suffix;
 static int failures;
+static unsigned int req_pages = REQ_PAGES;        /* pages per sequential request: 32 or 16 */
+static char tests[48] = "w128,r128,w64,r64,rand"; /* bench_tests= */
+
+/* True if @name is in the comma-separated bench_tests= list. */
+static bool wanted(const char *name)
+{
+    size_t n = strlen(name);
+
+    for (const char *p = tests; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return true;
+        p += len + (e ? 1 : 0);
+    }
+    return false;
+}
 
 static unsigned long opt(const char *key, unsigned long dflt, unsigned long lo, unsigned long hi)
 {
@@ -80,28 +104,33 @@ static void batch_done(struct ahci_request *req, int status)
     wake_up(&b->wq);
 }
 
-static struct ahci_request chunk_reqs[CHUNK_REQS];
-static struct ahci_seg chunk_segs[CHUNK_REQS][REQ_PAGES];
+static struct ahci_request chunk_reqs[CHUNK_REQS * 2]; /* up to 64 requests of 64 KiB */
+static struct ahci_seg chunk_segs[CHUNK_REQS * 2][REQ_PAGES / 2];
 
 /* One sequential transfer of CHUNK_SECTORS at @sector: 0 or a negated error. */
 static int seq_transfer(bool write, uint64_t sector, uint8_t *buf)
 {
-    if (bf)
+    if (bf) {
+        blkfront_set_max_segs(bf, req_pages == REQ_PAGES ? 0 : req_pages);
         return blkfront_rw(bf, write, sector, buf, CHUNK_SECTORS, true);
+    }
 
     struct batch b = {WAIT_QUEUE_INIT, 0, 0};
+    struct ahci_seg *segs = &chunk_segs[0][0];
+    unsigned int nreqs = CHUNK_SECTORS * SECTOR / (req_pages * PAGE_BYTES);
     int rc = 0;
 
-    for (unsigned int k = 0; k < CHUNK_REQS; k++) {
-        for (unsigned int i = 0; i < REQ_PAGES; i++)
-            chunk_segs[k][i] = (struct ahci_seg){
-                va_maddr(buf + ((size_t)k * REQ_PAGES + i) * PAGE_BYTES), PAGE_BYTES};
+    for (unsigned int k = 0; k < nreqs; k++) {
+        struct ahci_seg *s = segs + (size_t)k * req_pages;
+        for (unsigned int i = 0; i < req_pages; i++)
+            s[i] = (struct ahci_seg){va_maddr(buf + ((size_t)k * req_pages + i) * PAGE_BYTES),
+                                     PAGE_BYTES};
         chunk_reqs[k] =
             (struct ahci_request){.op = write ? AHCI_OP_WRITE : AHCI_OP_READ,
-                                  .lba = sector + (uint64_t)k * REQ_PAGES * (PAGE_BYTES / SECTOR),
-                                  .count = REQ_PAGES * (PAGE_BYTES / SECTOR),
-                                  .nr_segs = REQ_PAGES,
-                                  .segs = chunk_segs[k],
+                                  .lba = sector + (uint64_t)k * req_pages * (PAGE_BYTES / SECTOR),
+                                  .count = req_pages * (PAGE_BYTES / SECTOR),
+                                  .nr_segs = req_pages,
+                                  .segs = s,
                                   .done = batch_done,
                                   .data = &b};
         b.pending++;
@@ -139,6 +168,8 @@ static void report(const char *name, const char *unit, uint64_t iters, uint64_t 
 
 static void bench_seq(bool write, uint8_t *buf, unsigned long mib, unsigned int batches)
 {
+    const char *name = req_pages == REQ_PAGES ? (write ? "blk_seq_write" : "blk_seq_read")
+                                              : (write ? "blk_seq_write_64k" : "blk_seq_read_64k");
     uint64_t rates[MAX_BATCHES];
     unsigned long chunks = mib * 2048 / CHUNK_SECTORS / batches; /* 4 MiB transfers per batch */
     uint64_t sector = 0;
@@ -150,8 +181,8 @@ static void bench_seq(bool write, uint8_t *buf, unsigned long mib, unsigned int 
         for (unsigned long c = 0; c < chunks; c++, sector += CHUNK_SECTORS) {
             int rc = seq_transfer(write, sector, buf);
             if (rc) {
-                printf("pvguest: bench: error name=blk_seq_%s_%s %s at sector %" PRIu64 ": %d\n",
-                       write ? "write" : "read", suffix, write ? "write" : "read", sector, rc);
+                printf("pvguest: bench: error name=%s_%s %s at sector %" PRIu64 ": %d\n", name,
+                       suffix, write ? "write" : "read", sector, rc);
                 failures++;
                 return;
             }
@@ -161,8 +192,7 @@ static void bench_seq(bool write, uint8_t *buf, unsigned long mib, unsigned int 
         /* MB/s (10^6 bytes) in tenths. */
         rates[b] = ns ? bytes * 10 * 1000 / ns : 0;
     }
-    report(write ? "blk_seq_write" : "blk_seq_read", "MB/s",
-           (uint64_t)chunks * CHUNK_SECTORS * SECTOR / (1024 * 1024), rates, batches);
+    report(name, "MB/s", (uint64_t)chunks * CHUNK_SECTORS * SECTOR / (1024 * 1024), rates, batches);
 }
 
 /* ---- random 4 KiB reads ---- */
@@ -261,9 +291,34 @@ static int run_pass(uint64_t disk_sectors)
            "requests, %lu random 4 KiB reads %u in flight, %u batches\n",
            suffix, mib, ios, depth, batches);
     uint64_t t0 = system_time_ns();
-    bench_seq(true, buf, mib, batches);
-    bench_seq(false, buf, mib, batches);
-    bench_rand(pages, ios, depth, batches, mib);
+    if (wanted("scan")) {
+        /* One sequential read of the whole area with 128 KiB requests (scaling runs). */
+        uint64_t s0 = system_time_ns(), sector = 0;
+        for (unsigned long c = 0; c < mib * 2048 / CHUNK_SECTORS; c++, sector += CHUNK_SECTORS) {
+            int rc = seq_transfer(false, sector, buf);
+            if (rc) {
+                printf("pvguest: bench: error name=blk_scan_%s read at sector %" PRIu64 ": %d\n",
+                       suffix, sector, rc);
+                failures++;
+                break;
+            }
+        }
+        printf("pvguest: bench: scan bytes=%" PRIu64 " start_ns=%" PRIu64 " end_ns=%" PRIu64 "\n",
+               sector * SECTOR, s0, system_time_ns());
+    }
+    req_pages = REQ_PAGES;
+    if (wanted("w128"))
+        bench_seq(true, buf, mib, batches);
+    if (wanted("r128"))
+        bench_seq(false, buf, mib, batches);
+    req_pages = REQ_PAGES / 2;
+    if (wanted("w64"))
+        bench_seq(true, buf, mib, batches);
+    if (wanted("r64"))
+        bench_seq(false, buf, mib, batches);
+    req_pages = REQ_PAGES;
+    if (wanted("rand"))
+        bench_rand(pages, ios, depth, batches, mib);
     printf("pvguest: bench: block %s done in %" PRIu64 " ms\n", suffix,
            (system_time_ns() - t0) / 1000000);
     return failures ? 1 : 0;
@@ -274,6 +329,9 @@ int blkbench_run(void)
     char buf[16];
     int rc;
 
+    char t[sizeof(tests)];
+    if (cmdline_get("bench_tests", t, sizeof(t)) > 0)
+        strcpy(tests, t);
     if (cmdline_get("disk", buf, sizeof(buf)) > 0 && strcmp(buf, "ahci") == 0) {
         /* The driver domain: the native pass first, then serve the guests. */
         long r = ahci_init();
@@ -287,6 +345,10 @@ int blkbench_run(void)
         printf("pvguest: bench: native: %lu interrupts for %lu requests, most in flight %lu\n",
                ahci_stats.interrupts - before.interrupts, ahci_stats.completed - before.completed,
                ahci_stats.max_in_flight);
+        printf("pvguest: bench: native pass done\n");
+        /* bench_serve=0: no vbds to serve (dom0 on Xen 4.17, issue 13's xen-dom0 column). */
+        if (cmdline_get("bench_serve", buf, sizeof(buf)) > 0 && strcmp(buf, "0") == 0)
+            return rc;
         return blkback_selftest() | rc;
     }
     suffix = "guest";

@@ -81,7 +81,7 @@ PVGUEST_SRCS += pvguest/backends/blkif_check.c pvguest/backends/blkdev.c \
 	pvguest/backends/blkdev_ahci.c pvguest/backends/blkback.c pvguest/frontends/blkfront.c \
 	pvguest/frontends/blkfront_test.c
 PVGUEST_SRCS += pvguest/selftest_ahci.c
-PVGUEST_SRCS += pvguest/blkbench.c
+PVGUEST_SRCS += pvguest/blkbench.c pvguest/sysbench.c
 
 # Network (issue 11): the e1000 driver, lwIP's port (pvguest/net/) and test=net. liblwip.a is
 # compiled from Debian's lwip source package by tools/build-lwip.sh with the guest's flags.

@@ -27,6 +27,7 @@
 
 #include "blkbench.h"
 #include "selftest.h"
+#include "sysbench.h"
 #include "net/selftest_net.h"
 
 static int failures;
@@ -369,6 +370,8 @@ int selftest_run(const char *name)
         return blkfront_hostile_selftest(); /* hostile block frontend (issue 10) */
     if (strcmp(name, "blkerr") == 0)
         return blkfront_error_selftest(); /* disk errors through the block path (issue 10) */
+    if (strcmp(name, "hello") == 0)
+        return hello_run(); /* whole-system benchmarks (issue 13), sysbench.c */
     if (strcmp(name, "blkbench") == 0)
         return blkbench_run(); /* block-path benchmark (issue 10), blkbench.c */
     if (strcmp(name, "net") == 0)

@@ -63,6 +63,7 @@ struct blkfront {
     grant_ref_t free_refs[GT_ENTRIES];
     unsigned int nr_free_refs;
     int ring_error;
+    unsigned int seg_cap; /* blkfront_set_max_segs(); 0: no cap */
     struct blkfront_info info;
 };
 
@@ -249,6 +250,14 @@ static void push(struct blkfront *bf)
         blkfront_notify(bf);
 }
 
+unsigned int blkfront_set_max_segs(struct blkfront *bf, unsigned int segs)
+{
+    unsigned int old = bf->seg_cap;
+
+    bf->seg_cap = segs;
+    return old;
+}
+
 int blkfront_rw(struct blkfront *bf, bool write, uint64_t sector, void *buf, uint64_t nr_sectors,
                 bool indirect)
 {
@@ -264,6 +273,8 @@ int blkfront_rw(struct blkfront *bf, bool write, uint64_t sector, void *buf, uin
     if (indirect && bf->info.max_indirect_segs)
         max_segs = bf->info.max_indirect_segs < FRONT_INDIRECT ? bf->info.max_indirect_segs
                                                                : FRONT_INDIRECT;
+    if (bf->seg_cap && max_segs > bf->seg_cap)
+        max_segs = bf->seg_cap;
     if (blkif_split_init(&sp, sector, nr_sectors, (unsigned int)((uintptr_t)buf % PAGE_BYTES),
                          max_segs))
         return -XEN_EINVAL;

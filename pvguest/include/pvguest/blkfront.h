@@ -48,6 +48,14 @@ const struct blkfront_info *blkfront_info(const struct blkfront *bf);
 int blkfront_rw(struct blkfront *bf, bool write, uint64_t sector, void *buf, uint64_t nr_sectors,
                 bool indirect);
 
+/**
+ * Cap the segments of each request blkfront_rw() builds at @segs (0: no cap beyond the
+ * limits above); returns the previous cap. With @indirect, a request of more than one
+ * segment still goes as BLKIF_OP_INDIRECT, so a cap of 16 gives 64 KiB indirect requests
+ * (test=blkbench's 64 KiB runs; docs/benchmarks.md "Disk").
+ */
+unsigned int blkfront_set_max_segs(struct blkfront *bf, unsigned int segs);
+
 /** BLKIF_OP_FLUSH_DISKCACHE; 0, -XEN_EOPNOTSUPP (not offered) or as blkfront_rw. */
 int blkfront_flush(struct blkfront *bf);
 
