@@ -108,6 +108,11 @@ PVBOOT_SRCS += pvguest/backends/netback_net.c pvguest/frontends/netfront_net.c
 $(PVGUEST_OUT)/frontends/netfront_net.o: $(LWIP_LIB)
 $(PVGUEST_OUT)/frontends/netfront_net.o: PVGUEST_CPPFLAGS += -I$(LWIP_PORT_INC) -I$(LWIP_DIR)/src/include
 
+# The HTTP/1.0 server on ext2 (issue 12): its request parser is portable (tests/unit);
+# httpd.c uses lwIP (the net/%.o rule above gives it lwIP's headers).
+PVGUEST_SRCS += pvguest/net/httpd.c pvguest/net/http_parse.c
+$(PVGUEST_OUT)/net/httpd.o: $(LWIP_LIB)
+
 pvguest_objs = $(patsubst pvguest/%,$(PVGUEST_OUT)/%.o,$(basename $(1)))
 PVBOOT_OBJS := $(call pvguest_objs,$(PVBOOT_SRCS))
 PVGUEST_OBJS := $(call pvguest_objs,$(PVGUEST_SRCS))
