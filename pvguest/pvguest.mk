@@ -59,6 +59,7 @@ PVBOOT_SRCS := \
 	pvguest/core/boot.c \
 	pvguest/core/cmdline.c \
 	pvguest/core/console.c \
+	pvguest/core/console_in.c \
 	pvguest/core/devtree.c \
 	pvguest/core/events.c \
 	pvguest/core/gnttab.c \
@@ -112,6 +113,12 @@ $(PVGUEST_OUT)/frontends/netfront_net.o: PVGUEST_CPPFLAGS += -I$(LWIP_PORT_INC) 
 # httpd.c uses lwIP (the net/%.o rule above gives it lwIP's headers).
 PVGUEST_SRCS += pvguest/net/httpd.c pvguest/net/http_parse.c
 $(PVGUEST_OUT)/net/httpd.o: $(LWIP_LIB)
+
+# The shell (issue 12): commands on files, the disk, the network and the system.
+PVGUEST_SRCS += pvguest/shell/shell.c pvguest/shell/shell_parse.c pvguest/shell/cmd_fs.c \
+	pvguest/shell/cmd_sys.c pvguest/shell/sha256.c
+$(PVGUEST_OUT)/shell/cmd_sys.o: PVGUEST_CPPFLAGS += -I$(LWIP_PORT_INC) -I$(LWIP_DIR)/src/include
+$(PVGUEST_OUT)/shell/cmd_sys.o: $(LWIP_LIB)
 
 pvguest_objs = $(patsubst pvguest/%,$(PVGUEST_OUT)/%.o,$(basename $(1)))
 PVBOOT_OBJS := $(call pvguest_objs,$(PVBOOT_SRCS))
