@@ -185,6 +185,12 @@ static int ls_cmp(const void *a, const void *b)
     return strcmp(((const struct ls_entry *)a)->name, ((const struct ls_entry *)b)->name);
 }
 
+static void ls_sort(struct ls_list *l)
+{
+    if (l->n > 1)
+        qsort(l->e, l->n, sizeof(*l->e), ls_cmp);
+}
+
 static void ls_free(struct ls_list *l)
 {
     for (size_t i = 0; i < l->n; i++) {
@@ -357,7 +363,7 @@ int cmd_ls(struct shell_env *env, int argc, char **argv)
         struct ext2_dirent de = {.ino = ino, .name = ops[k]};
         ls_collect(&files, &de);
     }
-    qsort(files.e, files.n, sizeof(*files.e), ls_cmp);
+    ls_sort(&files);
     if (lng && ls_stat_all(fs, &files, NULL))
         status = SHELL_FAIL;
     ls_print(&files, lng, false);
@@ -389,7 +395,7 @@ int cmd_ls(struct shell_env *env, int argc, char **argv)
             ls_free(&l);
             continue;
         }
-        qsort(l.e, l.n, sizeof(*l.e), ls_cmp);
+        ls_sort(&l);
         if (lng && ls_stat_all(fs, &l, dir_names[k]))
             status = SHELL_FAIL;
         ls_print(&l, lng, true);
