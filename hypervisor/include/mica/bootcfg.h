@@ -10,7 +10,7 @@
 
 #include <mica/types.h>
 
-#define BOOTCFG_MAX_DOMAINS 8
+#define BOOTCFG_MAX_DOMAINS 9    /* the driver domain and 8 guests (issue 13: scaling to 8) */
 #define BOOTCFG_MAX_PCI     8    /* PCI functions per domain */
 #define BOOTCFG_MAX_VDEVS   4    /* virtual devices per domain */
 #define BOOTCFG_NAME_LEN    32   /* node names, with the NUL */
