@@ -136,7 +136,11 @@ const char *shell_xen_strerror(long err)
 
 bool shell_interrupted(void)
 {
-    return !script_mode && console_in_interrupted();
+    if (script_mode || !console_in_interrupted())
+        return false;
+    printf("^C\n"); /* what a terminal echoes for the interrupt character */
+    fflush(stdout);
+    return true;
 }
 
 static int cmd_help(struct shell_env *env, int argc, char **argv)

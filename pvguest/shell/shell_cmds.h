@@ -35,7 +35,8 @@ bool shell_parse_u64(const char *s, uint64_t *out);
 /** The text of a negated Xen error code (blkfront's, CONSOLEIO's): "Input/output error"... */
 const char *shell_xen_strerror(long err);
 
-/** Whether Ctrl-C was typed meanwhile (console_in_interrupted(); false in scripts). */
+/** Whether Ctrl-C was typed meanwhile (console_in_interrupted(); false in scripts); echoes
+    "^C" when it was. */
 bool shell_interrupted(void);
 
 #endif /* PVGUEST_SHELL_CMDS_H */
