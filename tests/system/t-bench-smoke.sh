@@ -36,4 +36,18 @@ check "results.csv has mica's null_hypercall" grep -qE '^mica,null_hypercall,ns,
 check "results.csv has mica's boot time" grep -qE '^mica,boot_to_first_line,ms,[0-9.]+,' \
     "$out/results.csv"
 check "results.md has the table" grep -qF '| benchmark | unit | mica median |' "$out/results.md"
+
+# The whole-system suite's machinery (issue 13), its memory part only (a few seconds): 1, 8
+# and 32 guests of test=hello, debug key 'm' read back.
+out=$LOG_DIR/t-bench-smoke.system
+rm -rf "$out"
+echo "  run: tools/mica-bench --system-only --quick --system-parts memory"
+timeout -k 5 120 tools/mica-bench --system-only --quick --no-plots --system-parts memory \
+    --out "$out" >"$LOG_DIR/t-bench-smoke.system.log" 2>&1
+check "tools/mica-bench --system-only exits 0" test $? -eq 0
+check "results.csv: all 32 guests answered" grep -qE '^mica-guest,guests_answering_32,guests,32\.0,' \
+    "$out/results.csv"
+check "results.csv has the state per domain" \
+    grep -qE '^mica-guest,hv_state_per_domain_32_guests,bytes,[1-9][0-9.]*,' "$out/results.csv"
+check "results.md has the paper-style table" grep -qF '| workload | unit | native' "$out/results.md"
 finish
