@@ -16,7 +16,7 @@
 #define LWIP_ARP            1
 #define LWIP_ETHERNET       1
 #define LWIP_ICMP           1
-#define LWIP_RAW            0
+#define LWIP_RAW            1 /* the shell's ping (raw ICMP pcb) */
 #define LWIP_UDP            1
 #define LWIP_TCP            1
 #define LWIP_DHCP           1
