@@ -82,6 +82,8 @@ PVGUEST_SRCS += pvguest/backends/blkif_check.c pvguest/backends/blkdev.c \
 	pvguest/backends/blkdev_ahci.c pvguest/backends/blkback.c pvguest/frontends/blkfront.c \
 	pvguest/frontends/blkfront_test.c
 PVGUEST_SRCS += pvguest/selftest_ahci.c
+# Read-only ext2 (issue 12)
+PVGUEST_SRCS += pvguest/fs/ext2.c
 PVGUEST_SRCS += pvguest/blkbench.c pvguest/sysbench.c
 
 # Network (issue 11): the e1000 driver, lwIP's port (pvguest/net/) and test=net. liblwip.a is

@@ -226,3 +226,11 @@ $(UNIT_OUT)/obj/http_parse.o: pvguest/net/http_parse.c
 	@mkdir -p $(dir $@)
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
 $(UNIT_OUT)/test_http_parse: $(UNIT_OUT)/obj/http_parse.o
+
+# Read-only ext2 (helper: ext2 reader, issue 12). The portable reader lives in pvguest/fs/ and
+# builds for the host as is; the test makes its images with mke2fs (e2fsprogs) at run time.
+$(UNIT_OUT)/obj/test_ext2.o: UNIT_CFLAGS += -Ipvguest/include
+$(UNIT_OUT)/obj/ext2.o: pvguest/fs/ext2.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
+$(UNIT_OUT)/test_ext2: $(UNIT_OUT)/obj/ext2.o
