@@ -208,7 +208,62 @@ static const char *const incompat_names[32] = {
     [14] = "large_dir",  [15] = "inline_data", [16] = "encrypt",       [17] = "casefold",
 };
 
+/* Names of s_feature_compat and s_feature_ro_compat bits (ext2_fs.h; e2fsprogs' names). */
+static const char *const compat_names[32] = {
+    [0] = "dir_prealloc", [1] = "imagic_inodes",  [2] = "has_journal",  [3] = "ext_attr",
+    [4] = "resize_inode", [5] = "dir_index",      [6] = "lazy_bg",      [9] = "sparse_super2",
+    [10] = "fast_commit", [11] = "stable_inodes", [12] = "orphan_file",
+};
+static const char *const ro_compat_names[32] = {
+    [0] = "sparse_super", [1] = "large_file",      [2] = "btree_dir",   [3] = "huge_file",
+    [4] = "uninit_bg",    [5] = "dir_nlink",       [6] = "extra_isize", [8] = "quota",
+    [9] = "bigalloc",     [10] = "metadata_csum",  [12] = "read-only",  [13] = "project",
+    [15] = "verity",      [16] = "orphan_present",
+};
+
 #define WHY(...) (why_size ? (void)snprintf(why, why_size, __VA_ARGS__) : (void)0)
+
+/* Append " @text" to @buf (NUL-terminated, @size bytes) as far as it fits. */
+static void append(char *buf, size_t size, const char *text)
+{
+    size_t n = strlen(buf);
+
+    if (n + 1 < size)
+        snprintf(buf + n, size - n, " %s", text);
+}
+
+/* The mount line: "ext2 rev 1, 1024-byte blocks, 4096 blocks, 1024 inodes, features: ...",
+ * every feature bit by name (e2fsprogs' names), unknown ones as kind:0xBIT. */
+static void describe(const struct ext2_fs *fs, uint32_t compat, uint32_t incompat,
+                     uint32_t ro_compat, char *why, size_t why_size)
+{
+    static const struct {
+        const char *kind;
+        const char *const *names;
+    } kinds[3] = {
+        {"compat", compat_names}, {"incompat", incompat_names}, {"ro_compat", ro_compat_names}};
+    uint32_t bits[3] = {compat, incompat, ro_compat};
+    char unknown[24];
+    unsigned int k, b;
+    bool any = false;
+
+    WHY("ext2 rev %u, %u-byte blocks, %u blocks, %u inodes, features:", fs->sf.revision, fs->bs,
+        fs->blocks_count, fs->inodes_count);
+    for (k = 0; k < 3; k++)
+        for (b = 0; b < 32; b++) {
+            if (!(bits[k] & (1u << b)))
+                continue;
+            any = true;
+            if (kinds[k].names[b]) {
+                append(why, why_size, kinds[k].names[b]);
+            } else {
+                snprintf(unknown, sizeof(unknown), "%s:0x%x", kinds[k].kind, 1u << b);
+                append(why, why_size, unknown);
+            }
+        }
+    if (!any)
+        append(why, why_size, "(none)");
+}
 
 /**
  * Refuse what this reader cannot read correctly (ext2 on-disk format, s_feature_incompat:
@@ -296,7 +351,7 @@ static int read_inode(struct ext2_fs *fs, uint32_t ino, struct inode *in);
 int ext2_mount(ext2_read_fn read, void *ctx, uint64_t dev_bytes, struct ext2_fs **out, char *why,
                size_t why_size)
 {
-    uint32_t log_bs, rev, bpg, gdt_blocks, incompat = 0, ro_compat = 0, magic;
+    uint32_t log_bs, rev, bpg, gdt_blocks, compat = 0, incompat = 0, ro_compat = 0, magic;
     struct ext2_fs *fs;
     struct inode root;
     uint8_t *sb;
@@ -358,6 +413,7 @@ int ext2_mount(ext2_read_fn read, void *ctx, uint64_t dev_bytes, struct ext2_fs 
     fs->ipg = le32(sb + 40);
     fs->creator_os = le32(sb + 72);
     if (rev >= 1) {
+        compat = le32(sb + 92);
         incompat = le32(sb + 96);
         ro_compat = le32(sb + 100);
         fs->inode_size = le16(sb + 88);
@@ -437,6 +493,7 @@ int ext2_mount(ext2_read_fn read, void *ctx, uint64_t dev_bytes, struct ext2_fs 
         WHY("root directory (inode 2): %s", err == -EUCLEAN ? "corrupted" : ext2_strerror(err));
         goto fail;
     }
+    describe(fs, compat, incompat, ro_compat, why, why_size);
     free(sb);
     *out = fs;
     return 0;

@@ -731,6 +731,12 @@ START_TEST(test_api)
     char buf[200];
     int n = 0;
 
+    /* mount_ok() left the mount line in why. */
+    ck_assert_msg(strstr(why, "ext2 rev 1, 1024-byte blocks, 4096 blocks, ") == why, "%s", why);
+    ck_assert_msg(strstr(why, " filetype") && strstr(why, " large_file") &&
+                      strstr(why, " sparse_super") && strstr(why, " ext_attr"),
+                  "%s", why);
+
     ck_assert_int_eq(ext2_read(fs, dir1, 0, buf, 10), -EISDIR);
     ck_assert_int_eq(ext2_read(fs, fast, 0, buf, 10), -EINVAL);
     ck_assert_int_eq(ext2_read(fs, small, 0, buf, 0), 0);
@@ -779,6 +785,9 @@ START_TEST(test_two_mounts)
     struct dev *a = dev_new(IMG_1K), *b = dev_new(IMG_4K_REV0);
     struct ext2_fs *fa = mount_ok(a), *fb = mount_ok(b);
     uint8_t x[5000], y[5000];
+
+    ck_assert_msg(strstr(why, "ext2 rev 0, 4096-byte blocks, ") == why, "%s", why);
+    ck_assert_msg(strstr(why, "features: (none)"), "%s", why);
 
     ck_assert_int_eq(
         ext2_read(fa, must_lookup(fa, "/dir1/dir2/dir3/deep.bin", false), 0, x, sizeof(x)), 5000);

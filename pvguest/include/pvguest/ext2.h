@@ -14,8 +14,9 @@
  * Refused at mount, with a message naming it: every incompatible feature other than
  * filetype and flex_bg (which only moves metadata the group descriptors point to), e.g.
  * compression, a journal needing recovery, a journal device, meta_bg, extents, 64bit.
- * Compatible and read-only-compatible features do not matter to a reader (ext2.c lists
- * them by name for the mount line).
+ * Compatible and read-only-compatible features do not matter to a reader, except bigalloc
+ * (clusters of blocks), also refused; ext2_mount() lists every feature by name on success.
+ * A clean ext3 filesystem (has_journal without needs_recovery) reads as ext2.
  *
  * Errors are negated errno values (<errno.h>): -ENOENT, -ENOTDIR, -EISDIR, -ELOOP,
  * -ENAMETOOLONG, -EINVAL (bad argument), -EIO (the device failed), -EUCLEAN (corrupted:
@@ -82,7 +83,12 @@ struct ext2_dirent {
  * Checks the superblock (magic, sizes, counts against @dev_bytes, features) and the group
  * descriptors. On failure returns a negated errno and writes a one-line reason to @why
  * (@why_size bytes, may be 0), e.g. "unsupported feature: extents (incompat 0x40)" or
- * "bad magic 0x0000 (not ext2)". On success *@out is the mounted filesystem.
+ * "bad magic 0x0000 (not ext2)". On success *@out is the mounted filesystem and @why holds
+ * the mount line, e.g. "ext2 rev 1, 1024-byte blocks, 65536 blocks, 16384 inodes, features:
+ * ext_attr resize_inode dir_index filetype sparse_super large_file".
+ * Errors: -EINVAL for a device too small or without the ext2 magic, -ENOTSUP for an
+ * unsupported revision, block size (8 to 64 KiB) or feature, -EUCLEAN for an inconsistent
+ * superblock or group descriptor (also a filesystem larger than @dev_bytes), -EIO/-ENOMEM.
  */
 int ext2_mount(ext2_read_fn read, void *ctx, uint64_t dev_bytes, struct ext2_fs **out,
                char *why, size_t why_size);
