@@ -2,7 +2,8 @@
  * mica's PV guest kernel: boots from start_info, installs its exception
  * handlers and event callback, starts event dispatch, time and threads,
  * reports what the hypervisor gave it, runs the self-test its command line
- * names (`test=events|pagefault|gp`, see selftest.h), and shuts down with
+ * names (`test=events|pagefault|gp`, see selftest.h) or plays its role in the usable
+ * system (`role=driver|shell`, system.h), and shuts down with
  * the reason its command line asks for (`shutdown=poweroff|reboot|crash`,
  * poweroff by default; a failed self-test shuts down as crashed).
  *
@@ -26,6 +27,7 @@
 #include <pvguest/traps.h>
 
 #include "selftest.h"
+#include "system.h"
 
 static void report_version(void)
 {
@@ -127,7 +129,15 @@ int main(void)
         check_m2p();
     check_newlib();
 
-    if (cmdline_get("test", value, sizeof(value)) >= 0) {
+    /* The usable system's roles (issue 12, system.c): they do not come back. */
+    if (cmdline_get("role", value, sizeof(value)) >= 0) {
+        if (strcmp(value, "driver") == 0)
+            system_driver_run();
+        if (strcmp(value, "shell") == 0)
+            system_shell_run();
+        printf("pvguest: unknown role \"%s\" (driver, shell)\n", value);
+        reason = SHUTDOWN_crash;
+    } else if (cmdline_get("test", value, sizeof(value)) >= 0) {
         int rc = selftest_run(value);
 
         if (rc < 0)

@@ -72,9 +72,10 @@ PVBOOT_SRCS := \
 # Drivers of the driver domain (linked when referred to).
 PVBOOT_SRCS += pvguest/drivers/ahci.c
 
-# The guest kernel proper.
+# The guest kernel proper; system.c is the usable system's two roles (issue 12).
 PVGUEST_SRCS := \
 	pvguest/main.c \
+	pvguest/system.c \
 	pvguest/selftest.c \
 	pvguest/selftest_mm.c
 # Block path (issue 10): blkif checks, disks, backend, frontend and their tests.
@@ -168,3 +169,4 @@ $(BUILD)/tests/guests/%.o: tests/guests/%.S | $(NEWLIB_STAMP) $(PVGUEST_XEN_INC)
 -include $(PVBOOT_OBJS:.o=.d) $(PVGUEST_OBJS:.o=.d)
 
 include tests/guests/guests.mk
+$(PVGUEST_OUT)/system.o: $(LWIP_LIB)

@@ -57,9 +57,9 @@ static void from_e1000(const void *frame, size_t len, void *arg)
     bridge_input(e1000_port, frame, (uint32_t)len);
 }
 
-int netback_net_start(void)
+int netback_net_start(unsigned int net_flags)
 {
-    long rc = net_start(0, NULL);
+    long rc = net_start(net_flags & ~NET_NO_E1000, NULL);
 
     if (rc < 0) {
         printf("pvguest: netback: net_start (e1000, lwIP) = %ld\n", rc);
@@ -101,7 +101,7 @@ int netback_net_selftest(void)
         thread_create("netstats", stats_thread, (void *)strtoul(buf, NULL, 0), 0);
     char addr[16];
     bool dhcp;
-    int rc = netback_net_start();
+    int rc = netback_net_start(0);
 
     if (rc < 0) {
         printf("pvguest: test netback-net: FAILED\n");

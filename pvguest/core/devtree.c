@@ -43,9 +43,9 @@ const void *devtree_initrd(size_t *len)
 
     /* Entries are checked against the module's length: the builder is trusted less than
        libfdt's checks would trust a tree. */
-    if (!mod || !(start_info->flags & SIF_MULTIBOOT_MOD) || (start_info->flags & SIF_MOD_START_PFN) ||
-        mod_len < 2 * sizeof(*list) || list[1].mod_start == 0 ||
-        list[1].mod_end < list[1].mod_start || list[1].mod_end >= mod_len)
+    if (!mod || !(start_info->flags & SIF_MULTIBOOT_MOD) ||
+        (start_info->flags & SIF_MOD_START_PFN) || mod_len < 2 * sizeof(*list) ||
+        list[1].mod_start == 0 || list[1].mod_end < list[1].mod_start || list[1].mod_end >= mod_len)
         return NULL;
     *len = list[1].mod_end - list[1].mod_start + 1;
     return mod + list[1].mod_start;

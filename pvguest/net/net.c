@@ -160,7 +160,8 @@ long net_start(unsigned int flags, const uint8_t *mac)
         e1000_set_rx_handler(e1000_input, NULL);
     if (!thread_create("lwip", lwip_thread, NULL, 0))
         return -XEN_ENOMEM;
-    dhcp_start(&net.netif);
+    if (!(flags & NET_NO_DHCP))
+        dhcp_start(&net.netif);
     return 0;
 }
 

@@ -551,8 +551,13 @@ int cmd_poweroff(struct shell_env *env, int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return shell_usage("poweroff");
-    printf("Powering off.\n");
+    int failed = shell_script_failures();
+    if (failed)
+        printf("Powering off: %d command(s) of the script failed, so as a failure (crash).\n",
+               failed);
+    else
+        printf("Powering off.\n");
     fflush(stdout);
     fflush(stderr);
-    guest_shutdown(SHUTDOWN_poweroff);
+    guest_shutdown(failed ? SHUTDOWN_crash : SHUTDOWN_poweroff);
 }

@@ -58,7 +58,13 @@ static const struct shell_cmd commands[] = {
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-static bool script_mode; /* Ctrl-C is not looked for while a script runs */
+static bool script_mode;  /* Ctrl-C is not looked for while a script runs */
+static int script_failed; /* commands of the running script that failed so far */
+
+int shell_script_failures(void)
+{
+    return script_mode ? script_failed : 0;
+}
 
 static const struct shell_cmd *find_command(const char *name)
 {
@@ -192,7 +198,7 @@ static int run_words(struct shell_env *env, struct shell_words *w)
 
 int shell_run_line(struct shell_env *env, const char *line)
 {
-    static struct shell_words w; /* 1.3 KiB: kept off the thread's stack */
+    static struct shell_words w; /* about 10 KiB: kept off the thread's stack */
     const char *cursor = line, *err;
     int status = 0, r;
 
@@ -212,9 +218,10 @@ int shell_run_script(struct shell_env *env, const char *script)
 {
     static struct shell_words w;
     const char *cursor = script, *err;
-    int failed = 0, r;
+    int r;
 
     script_mode = true;
+    script_failed = 0;
     for (;;) {
         const char *start = cursor;
         r = shell_parse_next(&cursor, &w, &err);
@@ -230,18 +237,18 @@ int shell_run_script(struct shell_env *env, const char *script)
             printf("$ %.*s\n", (int)(end - start), start);
             fflush(stdout);
             fprintf(stderr, "mica: %s\n", err);
-            failed++;
+            script_failed++;
             continue;
         }
         if (w.argc == 0)
             continue;
         printf("$ %.*s\n", (int)w.src_len, w.src);
         if (run_words(env, &w) != 0)
-            failed++;
+            script_failed++;
     }
     fflush(stdout);
     script_mode = false;
-    return failed;
+    return script_failed;
 }
 
 /* The line editor's echo. */

@@ -23,6 +23,10 @@ shell_cmd_fn cmd_ls, cmd_cat, cmd_stat, cmd_sha256sum, cmd_df, cmd_blkread, cmd_
 /* cmd_sys.c */
 shell_cmd_fn cmd_ifconfig, cmd_ping, cmd_date, cmd_uptime, cmd_sleep, cmd_counters, cmd_poweroff;
 
+/** In a boot script (shell_run_script), how many of its commands failed so far; 0 otherwise.
+ *  poweroff ends such a run as a failure if any did (tools/mica-run --cmd's exit status). */
+int shell_script_failures(void);
+
 /** Print "usage: USAGE" for command @name (from the table) on stderr; returns SHELL_USAGE. */
 int shell_usage(const char *name);
 

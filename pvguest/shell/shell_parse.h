@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SHELL_MAX_ARGS 32   /* words per command */
-#define SHELL_MAX_LINE 1024 /* bytes per command (its words, NUL-terminated) */
+#define SHELL_MAX_ARGS 256  /* words per command (sha256sum over a whole tree) */
+#define SHELL_MAX_LINE 8192 /* bytes per command (its words, NUL-terminated) */
 
 /** One command's words, as shell_parse_next() splits it. */
 struct shell_words {

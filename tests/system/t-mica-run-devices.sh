@@ -44,8 +44,11 @@ disk=$LOG_DIR/$TEST_NAME.disk.img
 rm -f "$disk"
 truncate -s 1M "$disk"
 check "$BUILD/pvguest.elf exists (make guest)" test -f "$BUILD/pvguest.elf"
-RUN=boot run_mica --disk "$disk" --net --hostfwd tcp::0-:80 --timeout 90
+# The demo boots; its guest finds no filesystem on the blank disk, says so, and runs --cmd.
+RUN=boot run_mica --disk "$disk" --net --hostfwd tcp::0-:80 --cmd uptime --timeout 90
 expect_status 0
+expect_regex '^\(d1\) pvguest: mount: /: .*magic'
+expect_line '(d1) pvguest: script: all commands succeeded'
 expect_regex '^mica: command line: .*$'
 expect_regex '^mica: pci 00:01\.0 8086:100e class 020000 INTA gsi 21$'
 expect_regex '^mica: pci 00:1f\.2 8086:2922 class 010601 INTA gsi 16 msi@0x80$'

@@ -72,7 +72,7 @@ END_TEST
 START_TEST(test_errors)
 {
     const char *s, *err;
-    char line[4096];
+    static char line[SHELL_MAX_LINE + 64];
 
     s = "cat 'abc; ls";
     err = NULL;

@@ -234,3 +234,15 @@ $(UNIT_OUT)/obj/ext2.o: pvguest/fs/ext2.c
 	@mkdir -p $(dir $@)
 	$(UNIT_HOSTCC) $(UNIT_CFLAGS) -Ipvguest/include -c $< -o $@
 $(UNIT_OUT)/test_ext2: $(UNIT_OUT)/obj/ext2.o
+
+# The shell's file and disk commands over the ext2 reader, with the guest's calls stubbed in
+# the test (helper: shell, issue 12).
+UNIT_SHELL_SRCS := pvguest/shell/shell.c pvguest/shell/shell_parse.c pvguest/shell/cmd_fs.c \
+    pvguest/shell/sha256.c pvguest/fs/ext2.c
+UNIT_SHELL_CFLAGS := -Ipvguest/include -Ipvguest/arch/x86_64/include -Ipvguest/shell \
+    $(SRING_CFLAGS) -Wno-unused-parameter
+$(UNIT_OUT)/obj/test_shell_cmds.o: UNIT_CFLAGS += $(UNIT_SHELL_CFLAGS)
+$(UNIT_OUT)/obj/shell/%.o: pvguest/%.c
+	@mkdir -p $(dir $@)
+	$(UNIT_HOSTCC) $(UNIT_CFLAGS) $(UNIT_SHELL_CFLAGS) -c $< -o $@
+$(UNIT_OUT)/test_shell_cmds: $(patsubst pvguest/%.c,$(UNIT_OUT)/obj/shell/%.o,$(UNIT_SHELL_SRCS))

@@ -30,6 +30,7 @@ typedef long (*net_output_t)(const void *frame, size_t len, void *arg);
 /** net_start() flags. */
 enum net_flags {
     NET_NO_E1000 = 1, /* do not take the e1000: the caller sets the output hook and MAC */
+    NET_NO_DHCP = 2,  /* no DHCP client: the caller sets a fixed address (net_set_static) */
 };
 
 /** Counters since net_start(). */
@@ -48,7 +49,8 @@ extern struct net_stats net_stats;
 /**
  * Bring up the interface: unless NET_NO_E1000, e1000_init() and hooks to it (MAC from the
  * EEPROM); lwIP's init, the netif (MTU 1500, Ethernet, ARP), the timer thread ("lwip"), and
- * DHCP. `mac` (6 bytes) is used with NET_NO_E1000 and ignored otherwise. Returns 0 or
+ * DHCP (unless NET_NO_DHCP: a lease taken and dropped would hold the address QEMU's DHCP server
+ * gives its first client). `mac` (6 bytes) is used with NET_NO_E1000 and ignored otherwise. Returns 0 or
  * e1000_init()'s error. Needs mm_init(), events_init() and sched_init() first.
  */
 long net_start(unsigned int flags, const uint8_t *mac);

@@ -53,9 +53,10 @@ int netback_selftest(void);
 /**
  * netback_net.c: bring up the e1000 and lwIP (net_start) and make both bridge ports: the
  * e1000 learning, promiscuous; lwIP with its fixed MAC. Call before netback_start(). 0 or a
- * negated error (net_start's, or -XEN_ENOSPC: no bridge port).
+ * negated error (net_start's, or -XEN_ENOSPC: no bridge port). @net_flags go to net_start
+ * (NET_NO_DHCP: the caller sets a fixed address).
  */
-int netback_net_start(void);
+int netback_net_start(unsigned int net_flags);
 
 /** test=netback-net: netback_net_start(), lwIP's address and UDP echo on port 7, then as
  *  test=netback. 0, or 1 (failed). */
