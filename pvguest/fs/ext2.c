@@ -727,7 +727,7 @@ static ssize_t read_data(struct ext2_fs *fs, const struct inode *in, uint64_t of
         /* A run of physically consecutive blocks from lblk, up to the end of the file (the
          * part beyond the request is read-ahead for the next small read). */
         for (n = 1; n < max_run && lblk + n < nblocks; n++)
-            if (bmap(fs, in, lblk + n, &next) || next != pblk + n)
+            if (bmap(fs, in, lblk + n, &next) || next != (uint64_t)pblk + n)
                 break;
         if (boff == 0 && ((uintptr_t)out & (SECTOR - 1)) == 0 && end - pos >= fs->bs) {
             /* Whole blocks into a sector-aligned caller buffer: no copy. */
