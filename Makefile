@@ -50,7 +50,7 @@ DEMO_IMG_MIB := 16
 run: deps
 	@$(MAKE) --no-print-directory all
 	@rm -f $(DEMO_IMG) && mke2fs -q -F -t ext2 -L mica-demo -d tools/demo-disk $(DEMO_IMG) \
-		$(DEMO_IMG_MIB)M
+		$(DEMO_IMG_MIB)M >/dev/null
 	tools/mica-run $(RUN_ARGS) --disk $(DEMO_IMG) --net --hostfwd tcp::auto-:80 \
 		--hostfwd udp::auto-:7 --console-domain 1
 
