@@ -58,6 +58,9 @@ enum {
     IMG_CSUM,
     IMG_EXT3,
     IMG_EXT4,
+    IMG_TIND_1K, /* these three hold only the 4 GiB sparse file of make_tind_tree() */
+    IMG_TIND_2K,
+    IMG_TIND_4K,
     NR_IMAGES
 };
 #define NR_TREE_IMAGES IMG_EXT4 /* images holding the tree in a form the reader accepts */
@@ -65,6 +68,7 @@ enum {
 struct image {
     const char *name;
     const char *args; /* mke2fs options besides -q -F -d */
+    bool tind;        /* made from tinddir, not treedir */
     uint8_t *data;
     size_t size;
 };
@@ -81,10 +85,13 @@ static struct image images[NR_IMAGES] = {
     [IMG_CSUM] = {"2k-csum", "-t ext2 -b 2048 -O metadata_csum"},
     [IMG_EXT3] = {"4k-ext3", "-t ext3 -b 4096 -J size=1"},
     [IMG_EXT4] = {"4k-ext4", "-t ext4 -b 4096 -J size=1"},
+    [IMG_TIND_1K] = {"1k-tind", "-t ext2 -b 1024", true},
+    [IMG_TIND_2K] = {"2k-tind", "-t ext2 -b 2048", true},
+    [IMG_TIND_4K] = {"4k-tind", "-t ext2 -b 4096", true},
 };
 
 #define IMAGE_SIZE "4M"
-static char tmpdir[256], treedir[300];
+static char tmpdir[256], treedir[300], tinddir[300];
 static const char slow_target[] = "dir1/./././././././././././././././././././././././././././././"
                                   "./././././dir2/dir3/deep.bin";
 
@@ -220,6 +227,40 @@ static void *map_anon(size_t size)
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* Pieces of data in tind.bin, a sparse file of 4 GiB + 9 MiB: the last ones lie in the
+ * triple-indirect range at every block size (from block 12 + 1024 + 1024^2 at 4 KiB). */
+#define TIND_SIZE ((4ull << 30) + (9u << 20))
+static const uint64_t tind_at[] = {0,
+                                   100000,
+                                   (2ull << 30) - 50,
+                                   (4ull << 30) + (4u << 20) + 4096,
+                                   (4ull << 30) + (8u << 20),
+                                   TIND_SIZE - 100};
+
+static void make_tind_tree(void)
+{
+    char path[400], buf[100];
+    unsigned int i, j;
+    int fd;
+
+    snprintf(tinddir, sizeof(tinddir), "%s/tind", tmpdir);
+    snprintf(path, sizeof(path), "%s/tind.bin", tinddir);
+    if (mkdir(tinddir, 0755) || (fd = open(path, O_WRONLY | O_CREAT, 0644)) < 0 ||
+        ftruncate(fd, (off_t)TIND_SIZE)) {
+        perror(path);
+        exit(2);
+    }
+    for (i = 0; i < sizeof(tind_at) / sizeof(tind_at[0]); i++) {
+        for (j = 0; j < sizeof(buf); j++)
+            buf[j] = (char)(rnd() | 1);
+        if (pwrite(fd, buf, sizeof(buf), (off_t)tind_at[i]) != (ssize_t)sizeof(buf)) {
+            perror(path);
+            exit(2);
+        }
+    }
+    close(fd);
+}
+
 static void load_image(struct image *im, const char *path)
 {
     int fd = open(path, O_RDONLY);
@@ -244,7 +285,7 @@ static void make_images(void)
         snprintf(cmd, sizeof(cmd),
                  "PATH=\"$PATH:/sbin:/usr/sbin\" mke2fs -q -F %s -d '%s' '%s' " IMAGE_SIZE
                  " >/dev/null 2>&1",
-                 images[i].args, treedir, img);
+                 images[i].args, images[i].tind ? tinddir : treedir, img);
         if (system(cmd) != 0) {
             fprintf(stderr, "test_ext2: failed: %s\n", cmd);
             exit(2);
@@ -629,6 +670,42 @@ START_TEST(test_image_shapes)
     ext2_unmount(fs);
     dev_free(d);
     dev_free(d0);
+}
+END_TEST
+
+/* Triple-indirect blocks at every block size: reads around each piece of data (and across
+ * the holes between) match the host's file; the i_block[14] of the inode is in use. */
+START_TEST(test_triple_indirect)
+{
+    struct dev *d = dev_new(IMG_TIND_1K + _i);
+    uint32_t ino = ino_of(d, "/tind.bin");
+    struct ext2_fs *fs = mount_ok(d);
+    uint8_t *want = malloc(1 << 20), *got = malloc((1 << 20) + 1);
+    char path[400];
+    struct ext2_stat st;
+    unsigned int i;
+    int fd;
+
+    ck_assert_uint_ne(rd32(inode_of(d, ino) + 40 + 4 * 14), 0);
+    ck_assert_int_eq(ext2_stat(fs, ino, &st), 0);
+    ck_assert_uint_eq(st.size, TIND_SIZE);
+    snprintf(path, sizeof(path), "%s/tind.bin", tinddir);
+    fd = open(path, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    for (i = 0; i < sizeof(tind_at) / sizeof(tind_at[0]); i++) {
+        uint64_t at = tind_at[i] > 70000 ? tind_at[i] - 70000 : 0;
+        size_t len = at + (1 << 20) > TIND_SIZE ? (size_t)(TIND_SIZE - at) : 1 << 20;
+
+        ck_assert_int_eq(pread(fd, want, len, (off_t)at), (ssize_t)len);
+        ck_assert_int_eq(ext2_read(fs, ino, at, got + 1, 1 << 20), (ssize_t)len);
+        ck_assert_msg(memcmp(want, got + 1, len) == 0, "differs near %llu",
+                      (unsigned long long)tind_at[i]);
+    }
+    close(fd);
+    free(want);
+    free(got);
+    ext2_unmount(fs);
+    dev_free(d);
 }
 END_TEST
 
@@ -1380,11 +1457,13 @@ int main(void)
         return EXIT_FAILURE;
     }
     make_tree();
+    make_tind_tree();
     make_images();
 
     tcase_set_timeout(tree, 30);
     tcase_add_loop_test(tree, test_tree, 0, NR_TREE_IMAGES);
     tcase_add_test(tree, test_image_shapes);
+    tcase_add_loop_test(tree, test_triple_indirect, 0, 3);
     suite_add_tcase(s, tree);
 
     tcase_add_loop_test(api, test_lookup, 0, NR_TREE_IMAGES);
