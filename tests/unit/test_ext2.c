@@ -1466,6 +1466,7 @@ int main(void)
     tcase_add_loop_test(tree, test_triple_indirect, 0, 3);
     suite_add_tcase(s, tree);
 
+    tcase_set_timeout(api, 20);
     tcase_add_loop_test(api, test_lookup, 0, NR_TREE_IMAGES);
     tcase_add_test(api, test_api);
     tcase_add_test(api, test_two_mounts);
