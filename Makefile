@@ -43,16 +43,17 @@ deps:
 
 # The demo (docs/running.md): the driver domain and one guest (tools/configs/demo.dts) with a
 # fresh ext2 disk made from tools/demo-disk/ (blkwrite may change it: each run starts clean),
-# the e1000 with free host ports forwarded to the guest's HTTP (80) and UDP echo (7) ports,
-# serial input to the guest's shell.
+# the e1000 with free host ports forwarded to the guest's HTTP (80) and UDP echo (7) ports
+# (restrict=off: QEMU 7.2's restrict=on drops the guest's UDP replies to the host), serial
+# input to the guest's shell.
 DEMO_IMG := $(BUILD)/demo.img
 DEMO_IMG_MIB := 16
 run: deps
 	@$(MAKE) --no-print-directory all
 	@rm -f $(DEMO_IMG) && mke2fs -q -F -t ext2 -L mica-demo -d tools/demo-disk $(DEMO_IMG) \
 		$(DEMO_IMG_MIB)M >/dev/null
-	tools/mica-run $(RUN_ARGS) --disk $(DEMO_IMG) --net --hostfwd tcp::auto-:80 \
-		--hostfwd udp::auto-:7 --console-domain 1
+	tools/mica-run $(RUN_ARGS) --disk $(DEMO_IMG) --net --net-restrict off \
+		--hostfwd tcp::auto-:80 --hostfwd udp::auto-:7 --console-domain 1
 
 test: deps
 	@$(MAKE) --no-print-directory all unit-tests

@@ -198,10 +198,11 @@ static void netfront_thread(void *arg)
 }
 
 /*
- * Wait (reclaiming responses, up to 1 s) until @n TX ids are free. Every posted request holds
- * its id until its response is consumed, so free ids are free ring slots. 0 or -1.
+ * Wait (reclaiming responses, up to 1 s; not at all unless @wait) until @n TX ids are free.
+ * Every posted request holds its id until its response is consumed, so free ids are free ring
+ * slots. 0 or -1.
  */
-static int tx_wait_room(struct netfront *nf, unsigned int n)
+static int tx_wait_room(struct netfront *nf, unsigned int n, bool wait)
 {
     uint64_t deadline = 0;
 
@@ -210,6 +211,10 @@ static int tx_wait_room(struct netfront *nf, unsigned int n)
             return -1;
         if (nf->nr_tx_free >= n)
             break;
+        if (!wait) {
+            nf->info.tx_full++;
+            return -1;
+        }
         if (!deadline) {
             deadline = system_time_ns() + 1000000000ULL;
             nf->info.tx_waits++;
@@ -227,7 +232,8 @@ static uint16_t tx_get_id(struct netfront *nf)
     return nf->tx_free[--nf->nr_tx_free];
 }
 
-int netfront_xmit(struct netfront *nf, const void *frame, uint32_t len, uint32_t slot_bytes)
+static int xmit(struct netfront *nf, const void *frame, uint32_t len, uint32_t slot_bytes,
+                bool wait)
 {
     const uint8_t *src = frame;
     uint32_t first, done;
@@ -240,7 +246,7 @@ int netfront_xmit(struct netfront *nf, const void *frame, uint32_t len, uint32_t
     nslots = (len + slot_bytes - 1) / slot_bytes;
     if (nslots > XEN_NETIF_NR_SLOTS_MIN)
         return -XEN_EINVAL;
-    if (tx_wait_room(nf, nslots) < 0)
+    if (tx_wait_room(nf, nslots, wait) < 0)
         return -XEN_EAGAIN;
     /* io/netif.h: the first request's size is the whole packet; it holds what is left. */
     first = len - (nslots - 1) * slot_bytes;
@@ -269,6 +275,16 @@ int netfront_xmit(struct netfront *nf, const void *frame, uint32_t len, uint32_t
     return 0;
 }
 
+int netfront_xmit(struct netfront *nf, const void *frame, uint32_t len, uint32_t slot_bytes)
+{
+    return xmit(nf, frame, len, slot_bytes, true);
+}
+
+int netfront_try_xmit(struct netfront *nf, const void *frame, uint32_t len)
+{
+    return xmit(nf, frame, len, 0, false);
+}
+
 int netfront_raw_tx(struct netfront *nf, const struct netif_tx_request *reqs, unsigned int n,
                     int16_t *status)
 {
@@ -278,7 +294,7 @@ int netfront_raw_tx(struct netfront *nf, const struct netif_tx_request *reqs, un
 
     if (n > 64)
         return -XEN_EINVAL;
-    if (tx_wait_room(nf, n) < 0)
+    if (tx_wait_room(nf, n, true) < 0)
         return -XEN_EAGAIN;
     for (unsigned int i = 0; i < n; i++) {
         struct netif_tx_request req = reqs[i];

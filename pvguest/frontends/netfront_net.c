@@ -37,7 +37,8 @@ static void to_lwip(void *arg, const uint8_t *frame, uint32_t len)
 
 static long from_lwip(const void *frame, size_t len, void *arg)
 {
-    return netfront_xmit(arg, frame, (uint32_t)len, 0);
+    /* Never sleep inside lwIP (netfront_try_xmit). */
+    return netfront_try_xmit(arg, frame, (uint32_t)len);
 }
 
 struct netfront *netfront_net_start(void)

@@ -427,6 +427,7 @@ static void guest_counters(struct shell_env *env)
         pair("netfront tx slots", fi->tx_slots);
         pair("netfront tx errors", fi->tx_errors);
         pair("netfront tx waits", fi->tx_waits);
+        pair("netfront tx ring full", fi->tx_full);
         pair("netfront events", fi->events);
         pair("netfront notifies", fi->notifies);
         pairs_end();

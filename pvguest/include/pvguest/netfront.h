@@ -28,6 +28,7 @@ struct netfront_info {
     unsigned int rx_posted;                        /* RX buffers kept posted */
     unsigned long tx_packets, tx_slots, tx_errors; /* errors: NETIF_RSP_ERROR/DROPPED answers */
     unsigned long tx_waits;                        /* transmits that had to wait for free slots */
+    unsigned long tx_full;                         /* netfront_try_xmit: no room, not sent */
     unsigned long rx_packets, rx_bytes, rx_errors; /* errors: error responses, bad ids */
     unsigned long events, notifies;
 };
@@ -53,6 +54,13 @@ const struct netfront_info *netfront_info(const struct netfront *nf);
  * protocol error.
  */
 int netfront_xmit(struct netfront *nf, const void *frame, uint32_t len, uint32_t slot_bytes);
+
+/**
+ * As netfront_xmit() in whole-page slots, but never waits: -XEN_EAGAIN at once when the ring
+ * has no room (counted in tx_full). For callers that must not sleep, such as lwIP's output
+ * (lwIP is not reentrant: another thread could enter it while this one slept); TCP resends.
+ */
+int netfront_try_xmit(struct netfront *nf, const void *frame, uint32_t len);
 
 /**
  * Post the @n requests @reqs as they are (tests of hostile frontends: nothing is checked;
