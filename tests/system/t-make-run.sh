@@ -1,7 +1,8 @@
 #!/bin/bash
-# `make run` itself (issue 12, README, docs/running.md): the demo boots, the guest's shell reads
-# commands from the serial line (here standard input, as a user types them), answers them, and
-# `poweroff` ends the run with status 0. The commands: a file of the demo disk, an error in
+# `make run` itself (issue 12, README, docs/running.md): the demo boots, its forwarded ports
+# answer HTTP and UDP echo from the host, the guest's shell reads commands from the serial line
+# (here standard input, as a user types them) and answers them, and `poweroff` ends the run
+# with status 0. The commands: a file of the demo disk, an error in
 # Unix form with a failing status, line editing (backspace, Ctrl-U), then poweroff.
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +25,23 @@ for _ in $(seq 1 1200); do
     kill -0 "$runner" 2>/dev/null || break
     sleep 0.1
 done
+# While the shell waits, the forwarded ports answer from the host: HTTP and UDP echo.
+tcp_port=$(sed -n 's/^mica-run: host TCP port \([0-9]*\) forwards to TCP port 80 .*/\1/p' "$raw")
+udp_port=$(sed -n 's/^mica-run: host UDP port \([0-9]*\) forwards to UDP port 7 .*/\1/p' "$raw")
+http_body=$(curl -sf --max-time 20 "http://127.0.0.1:$tcp_port/notes/hello.txt")
+udp_reply=$(python3 - "$udp_port" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+for _ in range(5):
+    s.sendto(b"mica-make-run", ("127.0.0.1", int(sys.argv[1])))
+    try:
+        print(s.recv(100).decode())
+        break
+    except socket.timeout:
+        pass
+PY
+)
 printf '%s' "$input" >&3
 wait "$runner"
 STATUS=$?
@@ -32,6 +50,9 @@ exec 3>&-
 rm -f "$fifo"
 echo "  exit status $STATUS; log $LOG"
 expect_status 0
+check "HTTP through the printed TCP port: /notes/hello.txt (got '$http_body')" \
+    test "$http_body" = "hello from the demo disk"
+check "UDP echo through the printed UDP port (got '$udp_reply')" test "$udp_reply" = "mica-make-run"
 expect_regex '^mica-run: host TCP port [0-9]+ forwards to TCP port 80 of the guest'
 expect_regex '^\(d1\) pvguest: mounted ext2 \(revision 1, .*label "mica-demo"'
 expect_line '(d1) hello from the demo disk'
