@@ -41,6 +41,13 @@
 #define MAX_SEGS   BLKIF_CHECK_MAX_INDIRECT_SEGS
 #define MAX_VBDS   8
 #define PAGE_BYTES 4096u
+/*
+ * Requests taken from the ring before their grants are mapped together, and the grant
+ * operations one map or unmap batch collects before its hypercall (a request is never split:
+ * the op arrays hold BATCH_SEGS + MAX_SEGS).
+ */
+#define BATCH_REQS 16
+#define BATCH_SEGS 256
 
 struct vbd;
 
@@ -51,7 +58,7 @@ struct slot {
     int status;             /* BLKIF_RSP_* once done */
     struct slot *next_done; /* on vbd->done */
     unsigned int nr_mapped; /* grant handles held */
-    unsigned long window;   /* MAX_SEGS pages of virtual space with L1 tables */
+    unsigned long window;   /* MAX_SEGS pages of virtual space with L1 tables (host maps) */
     grant_handle_t handle[MAX_SEGS];
     uint64_t page_bus[MAX_SEGS];
     struct blkdev_seg segs[MAX_SEGS];
@@ -66,6 +73,7 @@ struct vbd {
     struct blkif_backend be;
     volatile struct blkif_control *control;
     struct blkdev *disk;
+    bool dma_only;  /* the disk takes bus addresses only: GNTMAP_device_map alone */
     uint64_t start; /* first sector of the vbd on the disk */
     struct blkif_vbd_geom geom;
     struct slot *slots; /* SLOTS of them */
@@ -77,6 +85,13 @@ struct vbd {
     unsigned int reports; /* grant failures reported */
     struct wait_queue wq;
     struct blkback_stats st;
+    /* Batches (the service thread's own). */
+    struct gnttab_map_grant_ref *map_ops;     /* BATCH_SEGS + MAX_SEGS */
+    struct gnttab_unmap_grant_ref *unmap_ops; /* BATCH_SEGS + MAX_SEGS */
+    unsigned int nr_unmap;
+    struct gnttab_copy copy_ops[BATCH_REQS];
+    struct blkif_request_segment *ind[BATCH_REQS]; /* a page each: indirect segments land here */
+    unsigned long ind_mfn[BATCH_REQS];
 };
 
 static struct vbd *vbds[MAX_VBDS];
@@ -136,115 +151,42 @@ static int16_t map_one(domid_t dom, grant_ref_t ref, unsigned long va, bool read
     return op.status;
 }
 
-static void unmap_many(const unsigned long *va, const uint64_t *bus, const grant_handle_t *handle,
-                       unsigned int n)
+/* Run the collected unmaps of @v (one hypercall; a failed unmap leaves a pin, nothing else). */
+static void unmap_flush(struct vbd *v)
 {
-    static struct gnttab_unmap_grant_ref ops[MAX_SEGS];
-
-    for (unsigned int i = 0; i < n; i++)
-        ops[i] = (struct gnttab_unmap_grant_ref){
-            .host_addr = va[i], .dev_bus_addr = bus[i], .handle = handle[i]};
-    if (n)
-        gnttab_op(GNTTABOP_unmap_grant_ref, ops, n);
-}
-
-/* Drop every grant mapping of @s. */
-static void slot_unmap(struct slot *s)
-{
-    static unsigned long va[MAX_SEGS];
-
-    for (unsigned int i = 0; i < s->nr_mapped; i++)
-        va[i] = s->window + i * PAGE_BYTES;
-    unmap_many(va, s->page_bus, s->handle, s->nr_mapped);
-    s->nr_mapped = 0;
+    if (v->nr_unmap)
+        gnttab_op(GNTTABOP_unmap_grant_ref, v->unmap_ops, v->nr_unmap);
+    v->nr_unmap = 0;
 }
 
 /*
- * Map the segments of @s's checked request (one batch). Returns 0, or -1 if any grant failed
- * (the ones that mapped are unmapped again).
+ * Queue the unmap of @s's first @n segment mappings (@handle/@bus per segment; -1 handles
+ * are skipped). A device-only mapping is unmapped by its bus address alone (host_addr 0:
+ * Xen's unmap_common leaves the page tables alone); a host one by both.
  */
-static int slot_map(struct vbd *v, struct slot *s)
+static void unmap_queue(struct vbd *v, const struct slot *s, const grant_handle_t *handle,
+                        const uint64_t *bus, unsigned int n)
 {
-    static struct gnttab_map_grant_ref ops[MAX_SEGS];
-    /* A write to the disk only reads the guest's pages. */
-    uint32_t flags =
-        GNTMAP_host_map | GNTMAP_device_map | (s->c.op == BLKIF_OP_WRITE ? GNTMAP_readonly : 0);
-    unsigned int n = s->c.nr_segs, i;
-    int bad = 0;
-
-    for (i = 0; i < n; i++)
-        ops[i] = (struct gnttab_map_grant_ref){.host_addr = s->window + i * PAGE_BYTES,
-                                               .flags = flags,
-                                               .ref = s->c.segs[i].gref,
-                                               .dom = v->front};
-    if (gnttab_op(GNTTABOP_map_grant_ref, ops, n))
-        return -1; /* nothing mapped: a malformed batch fails as a whole */
-    s->nr_mapped = 0;
-    for (i = 0; i < n; i++) {
-        if (ops[i].status != GNTST_okay) {
-            if (!bad)
-                report(v, "segment", ops[i].ref, ops[i].status);
-            bad++;
+    if (v->nr_unmap + n > BATCH_SEGS + MAX_SEGS)
+        unmap_flush(v);
+    for (unsigned int i = 0; i < n; i++) {
+        if (handle[i] == (grant_handle_t)-1)
             continue;
-        }
-        s->handle[i] = ops[i].handle;
-        s->page_bus[i] = ops[i].dev_bus_addr;
+        v->unmap_ops[v->nr_unmap++] = (struct gnttab_unmap_grant_ref){
+            .host_addr = v->dma_only ? 0 : s->window + i * PAGE_BYTES,
+            .dev_bus_addr = bus[i],
+            .handle = handle[i]};
     }
-    if (bad) {
-        static unsigned long va[MAX_SEGS];
-        static uint64_t bus[MAX_SEGS];
-        static grant_handle_t h[MAX_SEGS];
-        unsigned int m = 0;
-
-        for (i = 0; i < n; i++)
-            if (ops[i].status == GNTST_okay) {
-                va[m] = s->window + i * PAGE_BYTES;
-                bus[m] = ops[i].dev_bus_addr;
-                h[m++] = ops[i].handle;
-            }
-        unmap_many(va, bus, h, m);
-        return -1;
-    }
-    s->nr_mapped = n;
-    for (i = 0; i < n; i++) {
-        unsigned int first = s->c.segs[i].first_sect;
-        uint32_t len = (s->c.segs[i].last_sect - first + 1u) * BLKIF_SECTOR_SIZE;
-
-        s->segs[i] = (struct blkdev_seg){
-            .bus_addr = s->page_bus[i] + first * BLKIF_SECTOR_SIZE,
-            .va = (void *)(s->window + i * PAGE_BYTES + first * BLKIF_SECTOR_SIZE),
-            .len = len};
-    }
-    return 0;
+    if (v->nr_unmap >= BATCH_SEGS)
+        unmap_flush(v);
 }
 
-/*
- * Indirect request: map its indirect page read-only, copy the segments out (copy before
- * validate: the frontend may change the page meanwhile), unmap, check the copy. Returns 0,
- * or -1 (the grant did not map, or a segment is bad).
- */
-static int read_indirect(struct vbd *v, struct slot *s)
+/* Drop every grant mapping of @s now. */
+static void slot_unmap(struct vbd *v, struct slot *s)
 {
-    static struct blkif_request_segment segs[MAX_SEGS];
-    grant_handle_t h;
-    uint64_t bus;
-    unsigned long va = s->window;
-
-    /* nr_segs <= MAX_SEGS <= 512: one indirect page. */
-    int16_t st = map_one(v->front, s->c.indirect_grefs[0], va, true, &h, &bus);
-
-    if (st != GNTST_okay) {
-        report(v, "indirect page", s->c.indirect_grefs[0], st);
-        v->st.bad_grants++;
-        return -1;
-    }
-    memcpy(segs, (const void *)va, s->c.nr_segs * sizeof(segs[0]));
-    unmap_many(&va, &bus, &h, 1);
-    if (blkif_check_indirect_segs(&s->c, segs, &v->geom) != BLKIF_CHECK_OK) {
-        v->st.refused++;
-        return -1;
-    }
-    return 0;
+    unmap_queue(v, s, s->handle, s->page_bus, s->nr_mapped);
+    unmap_flush(v);
+    s->nr_mapped = 0;
 }
 
 static void request_done(void *arg, int status);
@@ -263,43 +205,168 @@ static void respond(struct vbd *v, struct slot *s)
     s->busy = false;
 }
 
-/* Start one request copied out of the ring. */
-static void start_request(struct vbd *v, struct slot *s, const struct blkif_request *req)
+/*
+ * Take one request copied out of the ring into @s and check it (blkif_check.c). Returns true
+ * if it goes on to the batch, false if it was refused (answered at once).
+ */
+static bool accept_request(struct vbd *v, struct slot *s, const struct blkif_request *req)
 {
-    enum blkif_check_error e = blkif_check_request(req, &v->geom, &s->c);
-    enum blkdev_op op;
-    int rc;
-
     s->busy = true;
     s->status = BLKIF_RSP_ERROR;
     s->nr_mapped = 0;
     v->st.requests++;
-    if (e != BLKIF_CHECK_OK) {
+    if (blkif_check_request(req, &v->geom, &s->c) != BLKIF_CHECK_OK) {
         v->st.refused++;
         respond(v, s);
-        return;
+        return false;
     }
-    if (s->c.indirect) {
+    return true;
+}
+
+/*
+ * The indirect requests of @batch: copy each one's segments out of its indirect page into a
+ * page of ours with one GNTTABOP_copy for all (copy before validate: the frontend may change
+ * its page meanwhile; nothing is mapped, so nothing to unmap), then check the copies. A
+ * request whose page does not copy, or whose segments are bad, is answered BLKIF_RSP_ERROR
+ * and dropped from @batch. Returns the new batch size.
+ */
+static unsigned int read_indirect(struct vbd *v, struct slot **batch, unsigned int n)
+{
+    unsigned int nc = 0, k = 0;
+    long rc;
+
+    for (unsigned int i = 0; i < n; i++) {
+        struct slot *s = batch[i];
+
+        if (!s->c.indirect)
+            continue;
         v->st.indirect++;
-        if (read_indirect(v, s)) {
-            respond(v, s);
-            return;
-        }
+        /* nr_segs <= MAX_SEGS <= 512: one indirect page. */
+        v->copy_ops[nc] = (struct gnttab_copy){
+            .source = {.u.ref = s->c.indirect_grefs[0], .domid = v->front},
+            .dest = {.u.gmfn = v->ind_mfn[nc], .domid = DOMID_SELF},
+            .len = (uint16_t)(s->c.nr_segs * sizeof(struct blkif_request_segment)),
+            .flags = GNTCOPY_source_gref,
+            .status = GNTST_general_error};
+        nc++;
     }
+    if (!nc)
+        return n;
+    rc = gnttab_op(GNTTABOP_copy, v->copy_ops, nc);
+    nc = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        struct slot *s = batch[i];
+
+        if (s->c.indirect) {
+            int16_t st = rc ? GNTST_general_error : v->copy_ops[nc].status;
+            const struct blkif_request_segment *segs = v->ind[nc++];
+
+            if (st != GNTST_okay) {
+                report(v, "indirect page", s->c.indirect_grefs[0], st);
+                v->st.bad_grants++;
+                respond(v, s);
+                continue;
+            }
+            if (blkif_check_indirect_segs(&s->c, segs, &v->geom) != BLKIF_CHECK_OK) {
+                v->st.refused++;
+                respond(v, s);
+                continue;
+            }
+        }
+        batch[k++] = s;
+    }
+    return k;
+}
+
+/*
+ * Map the segments of every read and write in @batch with one GNTTABOP_map_grant_ref (a
+ * write to the disk only reads the guest's pages: GNTMAP_readonly). For a DMA-only disk the
+ * maps are GNTMAP_device_map alone (xen/include/public/grant_table.h: device_map gives
+ * dev_bus_addr and pins the frame for device access; no host mapping); otherwise host and
+ * device. A request with any grant that fails is answered BLKIF_RSP_ERROR (its other grants
+ * unmapped) and dropped from @batch. Returns the new batch size.
+ */
+static unsigned int map_batch(struct vbd *v, struct slot **batch, unsigned int n)
+{
+    struct gnttab_map_grant_ref *ops = v->map_ops;
+    unsigned int nops = 0, k = 0;
+    long rc;
+
+    for (unsigned int i = 0; i < n; i++) {
+        struct slot *s = batch[i];
+        uint32_t flags = (v->dma_only ? GNTMAP_device_map : GNTMAP_host_map | GNTMAP_device_map) |
+                         (s->c.op == BLKIF_OP_WRITE ? GNTMAP_readonly : 0);
+
+        if (s->c.op == BLKIF_OP_FLUSH_DISKCACHE)
+            continue;
+        for (unsigned int j = 0; j < s->c.nr_segs; j++)
+            ops[nops++] = (struct gnttab_map_grant_ref){
+                .host_addr = v->dma_only ? 0 : s->window + j * PAGE_BYTES,
+                .flags = flags,
+                .ref = s->c.segs[j].gref,
+                .dom = v->front,
+                .status = GNTST_general_error}; /* stays so if the op is never reached */
+    }
+    /* An op the hypervisor did not reach (a failed call) keeps its error status. */
+    rc = nops ? gnttab_op(GNTTABOP_map_grant_ref, ops, nops) : 0;
+    (void)rc;
+    nops = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        struct slot *s = batch[i];
+        unsigned int bad = 0;
+
+        if (s->c.op == BLKIF_OP_FLUSH_DISKCACHE) {
+            batch[k++] = s;
+            continue;
+        }
+        for (unsigned int j = 0; j < s->c.nr_segs; j++, nops++) {
+            if (ops[nops].status != GNTST_okay) {
+                if (!bad)
+                    report(v, "segment", ops[nops].ref, ops[nops].status);
+                bad++;
+                s->handle[j] = (grant_handle_t)-1;
+                continue;
+            }
+            s->handle[j] = ops[nops].handle;
+            s->page_bus[j] = ops[nops].dev_bus_addr;
+        }
+        if (bad) {
+            unmap_queue(v, s, s->handle, s->page_bus, s->c.nr_segs);
+            v->st.bad_grants++;
+            respond(v, s);
+            continue;
+        }
+        s->nr_mapped = s->c.nr_segs;
+        for (unsigned int j = 0; j < s->c.nr_segs; j++) {
+            unsigned int first = s->c.segs[j].first_sect;
+            uint32_t off = first * BLKIF_SECTOR_SIZE;
+
+            s->segs[j] = (struct blkdev_seg){
+                .bus_addr = s->page_bus[j] + off,
+                .va = v->dma_only ? NULL : (void *)(s->window + j * PAGE_BYTES + off),
+                .len = (s->c.segs[j].last_sect - first + 1u) * BLKIF_SECTOR_SIZE};
+        }
+        batch[k++] = s;
+    }
+    unmap_flush(v);
+    return k;
+}
+
+/* Hand @s's checked, mapped request to the disk. */
+static void submit(struct vbd *v, struct slot *s)
+{
+    enum blkdev_op op;
+    int rc;
+
     if (s->c.op == BLKIF_OP_FLUSH_DISKCACHE) {
         op = BLKDEV_FLUSH;
         v->st.flushes++;
+    } else if (s->c.op == BLKIF_OP_READ) {
+        op = BLKDEV_READ;
+        v->st.reads++;
     } else {
-        if (slot_map(v, s)) {
-            v->st.bad_grants++;
-            respond(v, s);
-            return;
-        }
-        op = s->c.op == BLKIF_OP_READ ? BLKDEV_READ : BLKDEV_WRITE;
-        if (op == BLKDEV_READ)
-            v->st.reads++;
-        else
-            v->st.writes++;
+        op = BLKDEV_WRITE;
+        v->st.writes++;
     }
     v->in_flight++;
     if (v->in_flight > v->st.max_in_flight)
@@ -310,7 +377,7 @@ static void start_request(struct vbd *v, struct slot *s, const struct blkif_requ
         /* Refused by the driver: not started, so no completion comes. */
         v->in_flight--;
         v->st.disk_errors++;
-        slot_unmap(s);
+        slot_unmap(v, s);
         respond(v, s);
     }
 }
@@ -345,21 +412,27 @@ static void event_handler(evtchn_port_t port, struct pt_regs *regs, void *data)
     wake_up(&v->wq);
 }
 
-/* Answer every finished request. */
+/*
+ * Answer every finished request: unmap the grants of all of them (batched), then post their
+ * responses (the frontend may end its grants once it sees a response).
+ */
 static void answer_done(struct vbd *v)
 {
     unsigned long flags = local_irq_save();
-    struct slot *s = v->done;
+    struct slot *list = v->done, *s;
 
     v->done = NULL;
     local_irq_restore(flags);
-    while (s) {
-        struct slot *next = s->next_done;
-
-        slot_unmap(s);
+    for (s = list; s; s = s->next_done) {
+        unmap_queue(v, s, s->handle, s->page_bus, s->nr_mapped);
+        s->nr_mapped = 0;
+    }
+    unmap_flush(v);
+    while (list) {
+        s = list;
+        list = s->next_done;
         v->in_flight--;
         respond(v, s);
-        s = next;
     }
 }
 
@@ -379,21 +452,40 @@ static void push(struct vbd *v)
     }
 }
 
-/* One pass: answer, consume while slots are free, push. Returns true if there may be more. */
+/*
+ * One pass: answer, then consume while slots are free, in batches (up to BATCH_REQS requests
+ * or BATCH_SEGS segments: check each, copy the indirect segments, map all grants, submit),
+ * push. Returns true if there may be more.
+ */
 static bool serve(struct vbd *v)
 {
-    struct slot *s;
+    struct slot *batch[BATCH_REQS], *s;
     int rc = 0;
 
     answer_done(v);
-    while (!v->stopped && (s = free_slot(v))) {
-        struct blkif_request req;
+    while (!v->stopped && rc >= 0) {
+        unsigned int n = 0, segs = 0;
 
-        rc = blkif_back_get_request(&v->be, &req);
+        while (n < BATCH_REQS && segs < BATCH_SEGS && (s = free_slot(v))) {
+            struct blkif_request req;
+
+            rc = blkif_back_get_request(&v->be, &req);
+            if (rc <= 0)
+                break;
+            if (accept_request(v, s, &req)) {
+                batch[n++] = s;
+                segs += s->c.nr_segs;
+            }
+        }
+        if (n == 0 && (rc <= 0 || !free_slot(v)))
+            break;
+        n = read_indirect(v, batch, n);
+        n = map_batch(v, batch, n);
+        for (unsigned int i = 0; i < n; i++)
+            submit(v, batch[i]);
+        answer_done(v); /* synchronous disks complete inside submit */
         if (rc <= 0)
             break;
-        start_request(v, s, &req);
-        answer_done(v); /* synchronous disks complete inside submit */
     }
     if (rc < 0 && !v->stopped) {
         v->stopped = true;
@@ -465,6 +557,7 @@ static int vbd_start(const void *fdt, int node)
         printf("pvguest: blkback: %s: no disk %lu\n", v->name, (unsigned long)disk_idx);
         return -XEN_ENODEV;
     }
+    v->dma_only = v->disk->dma_only;
     v->start = prop_u64(fdt, node, "start-sector", 0);
     sectors = prop_u64(fdt, node, "sectors", 0);
     if (v->start >= v->disk->sectors) {
@@ -507,9 +600,23 @@ static int vbd_start(const void *fdt, int node)
         return -XEN_EINVAL;
     for (unsigned int i = 0; i < SLOTS; i++) {
         v->slots[i].vbd = v;
+        if (v->dma_only)
+            continue; /* device maps only: no virtual space */
         v->slots[i].window = grant_window(MAX_SEGS);
         if (!v->slots[i].window)
             return -XEN_ENOMEM;
+    }
+    v->map_ops = malloc((BATCH_SEGS + MAX_SEGS) * sizeof(*v->map_ops));
+    v->unmap_ops = malloc((BATCH_SEGS + MAX_SEGS) * sizeof(*v->unmap_ops));
+    if (!v->map_ops || !v->unmap_ops)
+        return -XEN_ENOMEM;
+    for (unsigned int i = 0; i < BATCH_REQS; i++) {
+        long pfn = page_alloc();
+
+        if (pfn < 0)
+            return -XEN_ENOMEM;
+        v->ind[i] = pfn_to_virt((unsigned long)pfn);
+        v->ind_mfn[i] = pfn_to_mfn((unsigned long)pfn);
     }
     wait_queue_init(&v->wq);
 

@@ -101,6 +101,7 @@ struct blkdev *blkdev_ahci_create(unsigned int index)
     dev->sectors = info->sectors;
     dev->flush = info->flush_ext;
     dev->max_segs = AHCI_MAX_SEGS;
+    dev->dma_only = true; /* the PRDT takes bus addresses only */
     if (blkdev_register(index, dev)) {
         free(dev);
         return NULL;

@@ -49,7 +49,14 @@ struct blkdev {
     bool read_only;        /* the medium refuses writes */
     bool flush;            /* has a write cache worth flushing (feature-flush-cache) */
     unsigned int max_segs; /* most segments one submit may carry (0: no limit) */
-    void *priv;            /* the driver's */
+    /*
+     * The driver reads only the segments' bus addresses (it DMAs), never their va: blkback
+     * then maps the guest's pages with GNTMAP_device_map alone (no host mapping, so no PTE
+     * write on map and no PTE clear or TLB flush on unmap; docs/abi.md "Grant tables") and
+     * passes va = NULL.
+     */
+    bool dma_only;
+    void *priv; /* the driver's */
 };
 
 /** The most disks blkdev_register() takes. */
