@@ -276,7 +276,12 @@ void shell_interactive(struct shell_env *env)
             if (in_pos == in_len) {
                 long r = console_in_read(in, sizeof(in), 0);
                 if (r < 0) {
-                    if (!read_error_shown)
+                    /* -EPERM: serial input has never been ours (mica, like Xen, lets only
+                       its holder read); it may come later, by a debug key. */
+                    if (!read_error_shown && r == -XEN_EPERM)
+                        printf("\nshell: the serial input goes to another domain: press "
+                               "Ctrl-A then this domain's number to type here\n");
+                    else if (!read_error_shown)
                         printf("\nshell: cannot read the console: %s; retrying\n",
                                shell_xen_strerror(r));
                     read_error_shown = true;
