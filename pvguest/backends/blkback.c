@@ -3,13 +3,17 @@
  * vbd:
  *
  *   event from the frontend -> handler wakes the thread
- *   thread: answer finished requests (unmap their grants, post the response)
- *           while a request slot is free: copy a request out of the ring (sring API: copy
- *             before validate), check it (blkif_check.c), map the indirect page and copy
- *             the segments out (check them), map the segments (GNTMAP_host_map |
- *             GNTMAP_device_map: the bus address for DMA, the virtual one for copying
- *             drivers), hand the transfer to the disk; a refused request or a failed map is
- *             answered BLKIF_RSP_ERROR at once
+ *   thread: answer finished requests (unmap the grants of all of them in one
+ *             GNTTABOP_unmap_grant_ref, then post their responses)
+ *           while a request slot is free, in batches of up to BATCH_REQS requests or
+ *             BATCH_SEGS segments: copy each request out of the ring (sring API: copy before
+ *             validate) and check it (blkif_check.c); copy the segments of every indirect
+ *             request out of its indirect page (one GNTTABOP_copy for the batch) and check
+ *             them; map the segments of the whole batch (one GNTTABOP_map_grant_ref:
+ *             GNTMAP_device_map alone for a disk that only DMAs, blkdev.dma_only, so no
+ *             PTE is written or cleared and nothing flushed; GNTMAP_host_map as well for
+ *             copying drivers); hand each transfer to the disk. A refused request or a
+ *             grant that fails is answered BLKIF_RSP_ERROR at once
  *           push, notify if the ring API says so, final check, sleep
  *
  * Requests in flight per vbd are bounded by its slots (the ring size): a request stays on
