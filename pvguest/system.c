@@ -24,6 +24,7 @@
 #include <pvguest/blkfront.h>
 #include <pvguest/cmdline.h>
 #include <pvguest/devtree.h>
+#include <pvguest/e1000.h>
 #include <pvguest/ext2.h>
 #include <pvguest/httpd.h>
 #include <pvguest/net.h>
@@ -41,6 +42,8 @@
 #define CONNECT_TIMEOUT_NS (10 * 1000000000ULL)
 /* How long each side waits for DHCP before its fallback address. */
 #define DHCP_TIMEOUT_MS 5000
+/* How long the driver domain waits for the e1000's link before serving vifs. */
+#define LINK_TIMEOUT_NS (3 * 1000000000ULL)
 #define UDP_ECHO_PORT   7
 #define HTTP_PORT       80
 
@@ -84,6 +87,14 @@ int system_driver_run(void)
         printf("pvguest: driver: no network (e1000 and bridge: %d): its vifs will not connect\n",
                rc);
     } else {
+        /* Frames sent before the link is up are lost (QEMU's e1000 completes autonegotiation
+           about 0.5 s after CTRL.SLU): a guest's first DHCP request would wait for lwIP's
+           retransmission. Its vif connects once the link is up. */
+        uint64_t t0 = system_time_ns(), deadline = t0 + LINK_TIMEOUT_NS;
+        while (!e1000_link_up() && system_time_ns() < deadline)
+            sleep_ns(NSEC_PER_MSEC);
+        printf("pvguest: driver: e1000 link %s after %llu ms\n", e1000_link_up() ? "up" : "DOWN",
+               (unsigned long long)((system_time_ns() - t0) / NSEC_PER_MSEC));
         const char *how = configure_address(addr);
         vifs = netback_start();
         if (vifs < 0)
@@ -129,12 +140,30 @@ static struct ext2_fs *mount_root(struct blkfront *bf, char *why, size_t why_siz
     return fs;
 }
 
+/* The guest's address (ip= or DHCP), UDP echo and HTTP; one line says how it went (on a line
+   of its own: after the prompt, if the shell printed one meanwhile). */
+static void start_services(struct shell_env *env, bool after_prompt)
+{
+    char addr[16] = "none";
+    const char *how = configure_address(addr);
+    long echo = net_echo_start(UDP_ECHO_PORT);
+    long http = env->fs ? httpd_start(env->fs, HTTP_PORT) : -XEN_ENOENT;
+
+    printf("%spvguest: network: %s (%s), UDP echo on port %d%s, HTTP on port %d%s\n",
+           after_prompt ? "\n" : "", addr, how, UDP_ECHO_PORT, echo < 0 ? " FAILED" : "", HTTP_PORT,
+           http < 0 ? (env->fs ? " FAILED" : " off (no filesystem)") : "");
+    fflush(stdout);
+}
+
+static void services_thread(void *arg)
+{
+    start_services(arg, true);
+}
+
 int system_shell_run(void)
 {
     static char why[128];
     static struct shell_env env;
-    char addr[16] = "none";
-    const char *how = "no network";
 
     env.bf = blkfront_open(0, CONNECT_TIMEOUT_NS);
     if (env.bf) {
@@ -144,20 +173,20 @@ int system_shell_run(void)
     } else {
         env.fs_error = "no disk (vbd 0 did not connect)";
     }
-    env.nf = netfront_net_start();
-    if (env.nf) {
-        how = configure_address(addr);
-        long echo = net_echo_start(UDP_ECHO_PORT);
-        long http = env.fs ? httpd_start(env.fs, HTTP_PORT) : -XEN_ENOENT;
-        printf("pvguest: network: %s (%s), UDP echo on port %d%s, HTTP on port %d%s\n", addr, how,
-               UDP_ECHO_PORT, echo < 0 ? " FAILED" : "", HTTP_PORT,
-               http < 0 ? (env.fs ? " FAILED" : " off (no filesystem)") : "");
-    } else {
-        printf("pvguest: network: none (vif 0 did not connect)\n");
-    }
-
     size_t len;
     const char *initrd = devtree_initrd(&len);
+    env.nf = netfront_net_start();
+    if (!env.nf) {
+        printf("pvguest: network: none (vif 0 did not connect)\n");
+    } else if (initrd) {
+        start_services(&env, false); /* a script may use the network at once: wait for it */
+    } else {
+        /* Interactive: the prompt need not wait for DHCP (QEMU's first answer takes about a
+           second); the network line comes when the address does. */
+        if (!thread_create("netcfg", services_thread, &env, 0))
+            start_services(&env, false);
+    }
+
     if (initrd) {
         /* The script is text; a copy makes it a C string whatever the module holds. */
         char *script = malloc(len + 1);

@@ -48,12 +48,14 @@ struct netfront *netfront_net_start(void)
 
     if (!nf)
         return NULL;
+    /* The hook first: net_start's DHCP discovery goes out at once (lost without it, DHCP
+       would answer only at lwIP's retransmission, 2 s later). */
+    net_set_output(from_lwip, nf);
     rc = net_start(NET_NO_E1000, netfront_info(nf)->mac);
     if (rc < 0) {
         printf("pvguest: netfront: net_start = %ld\n", rc);
         return NULL;
     }
-    net_set_output(from_lwip, nf);
     lwip_up = true;
     return nf;
 }

@@ -28,7 +28,12 @@ done
 # While the shell waits, the forwarded ports answer from the host: HTTP and UDP echo.
 tcp_port=$(sed -n 's/^mica-run: host TCP port \([0-9]*\) forwards to TCP port 80 .*/\1/p' "$raw")
 udp_port=$(sed -n 's/^mica-run: host UDP port \([0-9]*\) forwards to UDP port 7 .*/\1/p' "$raw")
-http_body=$(curl -sf --max-time 20 "http://127.0.0.1:$tcp_port/notes/hello.txt")
+# (The prompt comes before DHCP's answer: the guest's address, and HTTP, follow within a
+# second or two.)
+for _ in $(seq 1 40); do
+    http_body=$(curl -sf --max-time 10 "http://127.0.0.1:$tcp_port/notes/hello.txt") && break
+    sleep 0.5
+done
 udp_reply=$(python3 - "$udp_port" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
