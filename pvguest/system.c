@@ -87,9 +87,9 @@ int system_driver_run(void)
         printf("pvguest: driver: no network (e1000 and bridge: %d): its vifs will not connect\n",
                rc);
     } else {
-        /* Frames sent before the link is up are lost (QEMU's e1000 completes autonegotiation
-           about 0.5 s after CTRL.SLU): a guest's first DHCP request would wait for lwIP's
-           retransmission. Its vif connects once the link is up. */
+        /* Frames sent before the link is up are lost, and a guest's first DHCP request
+           would wait for lwIP's retransmission (2 s): vifs connect once the link is up
+           (at once under QEMU; a real link's autonegotiation takes longer). */
         uint64_t t0 = system_time_ns(), deadline = t0 + LINK_TIMEOUT_NS;
         while (!e1000_link_up() && system_time_ns() < deadline)
             sleep_ns(NSEC_PER_MSEC);
