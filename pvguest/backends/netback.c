@@ -55,6 +55,7 @@ struct vif {
     struct netif_tx_packet pkt;              /* the packet being assembled */
     struct netif_rx_request stash[RX_STASH]; /* posted RX buffers taken off the ring */
     unsigned int stash_head, stash_count;
+    bool rx_unpushed; /* RX responses posted, not yet pushed (rx_flush) */
     bool kick;
     bool stopped;
     bool closed;
@@ -235,6 +236,27 @@ static void netback_xmit(void *priv, const uint8_t *frame, uint32_t len)
     }
     v->st.rx_packets++;
     v->st.rx_bytes += len;
+    /* Pushed by the vif thread once the caller's burst is over (rx_flush): a notification
+       per frame would switch to the frontend's domain for every frame. */
+    if (!v->rx_unpushed) {
+        v->rx_unpushed = true;
+        v->kick = true;
+        wake_up(&v->wq);
+    }
+}
+
+/*
+ * Push the RX responses netback_xmit() posted and notify the frontend if it asked (io/ring.h,
+ * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY): one notification for a burst of frames. Runs in the
+ * vif thread, after the thread that fed the bridge (the e1000's, lwIP's, another vif's) has
+ * yielded or blocked.
+ */
+static void rx_flush(struct vif *v)
+{
+    if (!v->rx_unpushed)
+        return;
+    v->rx_unpushed = false;
+    v->st.rx_flushes++;
     notify(v, netif_rx_back_push(&v->rx));
 }
 
@@ -331,8 +353,12 @@ static void vif_thread(void *arg)
     struct vif *v = arg;
 
     for (;;) {
-        while (tx_serve(v))
+        rx_flush(v);
+        while (tx_serve(v)) {
+            rx_flush(v);
             thread_yield(); /* a flooding frontend gets its turn like every other thread */
+        }
+        rx_flush(v);
         uint32_t fs = v->control->frontend_state;
         if (fs == XenbusStateClosing || fs == XenbusStateClosed) {
             v->control->backend_state = XenbusStateClosed;
@@ -477,11 +503,11 @@ int netback_wait_closed(uint64_t deadline_ns)
         printf("pvguest: netback: %s: d%u %s: tx packets %lu (slots %lu, bytes %lu), tx errors "
                "%lu (bad grants %lu; %s); rx packets %lu (slots %lu, bytes %lu), rx dropped: no "
                "buffers %lu, bad grants %lu, too long %lu; events %lu, notifications %lu, "
-               "yields %lu, ring error %d\n",
+               "rx pushes %lu, yields %lu, ring error %d\n",
                vifs[i]->name, vifs[i]->front, vifs[i]->closed ? "closed" : "STILL OPEN",
                s->tx_packets, s->tx_slots, s->tx_bytes, s->tx_errors, s->tx_bad_grants, kinds,
                s->rx_packets, s->rx_slots, s->rx_bytes, s->rx_no_buffers, s->rx_bad_grants,
-               s->rx_too_long, s->events, s->notifies, s->yields, s->ring_error);
+               s->rx_too_long, s->events, s->notifies, s->rx_flushes, s->yields, s->ring_error);
     }
     bridge_report();
     return open;

@@ -91,6 +91,10 @@ int netfront_net_selftest(void)
            "%lu), tx %lu (errors %lu); %s\n",
            net_stats.echo_udp, in->rx_packets, in->rx_errors, early, oversize, in->tx_packets,
            in->tx_errors, net_echo_quit() ? "passed" : "FAILED (no quit)");
+    printf("pvguest: test netfront-net: tx ring full %lu (lwIP tx errors %lu), events %lu, "
+           "notifications %lu, TCP echo %lu bytes (refused %lu times)\n",
+           in->tx_full, net_stats.tx_errors, in->events, in->notifies, net_stats.echo_tcp_bytes,
+           net_stats.echo_tcp_refused);
     netfront_close(nf);
     sleep_ns(20000000ULL);
     return net_echo_quit() ? 0 : 1;

@@ -221,8 +221,10 @@ static err_t echo_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t
         return tcp_close(pcb) == ERR_OK ? ERR_OK : (tcp_abort(pcb), ERR_ABRT);
     }
     if (err != ERR_OK || tcp_sndbuf(pcb) < p->tot_len ||
-        tcp_sndqueuelen(pcb) + 4 > TCP_SND_QUEUELEN)
+        tcp_sndqueuelen(pcb) + 4 > TCP_SND_QUEUELEN) {
+        net_stats.echo_tcp_refused++;
         return ERR_MEM;
+    }
     for (struct pbuf *q = p; q; q = q->next)
         if (q->len && tcp_write(pcb, q->payload, q->len, TCP_WRITE_FLAG_COPY) != ERR_OK)
             return ERR_MEM; /* not reached: the space was checked */

@@ -66,6 +66,8 @@ int net_selftest(void)
            "echoes, %lu TCP echo connections (%lu bytes)\n",
            net_stats.rx_frames, net_stats.rx_dropped, net_stats.tx_frames, net_stats.tx_errors,
            net_stats.echo_udp, net_stats.echo_tcp_conns, net_stats.echo_tcp_bytes);
+    printf("pvguest: net: TCP echo refused %lu times (send buffer full)\n",
+           net_stats.echo_tcp_refused);
     if (!net_echo_quit()) {
         printf("pvguest: test net: FAILED (no \"quit\" within %lu s)\n", timeout_s);
         return 1;

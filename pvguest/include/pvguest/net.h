@@ -35,13 +35,14 @@ enum net_flags {
 
 /** Counters since net_start(). */
 struct net_stats {
-    unsigned long rx_frames;      /* frames given to lwIP by net_input */
-    unsigned long rx_dropped;     /* frames net_input could not buffer (no pbuf) */
-    unsigned long tx_frames;      /* frames lwIP sent through the output hook */
-    unsigned long tx_errors;      /* frames the output hook refused */
-    unsigned long echo_udp;       /* UDP echo replies sent */
-    unsigned long echo_tcp_conns; /* TCP echo connections accepted */
-    unsigned long echo_tcp_bytes; /* bytes echoed over TCP */
+    unsigned long rx_frames;        /* frames given to lwIP by net_input */
+    unsigned long rx_dropped;       /* frames net_input could not buffer (no pbuf) */
+    unsigned long tx_frames;        /* frames lwIP sent through the output hook */
+    unsigned long tx_errors;        /* frames the output hook refused */
+    unsigned long echo_udp;         /* UDP echo replies sent */
+    unsigned long echo_tcp_conns;   /* TCP echo connections accepted */
+    unsigned long echo_tcp_bytes;   /* bytes echoed over TCP */
+    unsigned long echo_tcp_refused; /* segments the TCP echo refused (send buffer full) */
 };
 
 extern struct net_stats net_stats;
@@ -50,8 +51,8 @@ extern struct net_stats net_stats;
  * Bring up the interface: unless NET_NO_E1000, e1000_init() and hooks to it (MAC from the
  * EEPROM); lwIP's init, the netif (MTU 1500, Ethernet, ARP), the timer thread ("lwip"), and
  * DHCP (unless NET_NO_DHCP: a lease taken and dropped would hold the address QEMU's DHCP server
- * gives its first client). `mac` (6 bytes) is used with NET_NO_E1000 and ignored otherwise. Returns 0 or
- * e1000_init()'s error. Needs mm_init(), events_init() and sched_init() first.
+ * gives its first client). `mac` (6 bytes) is used with NET_NO_E1000 and ignored otherwise. Returns
+ * 0 or e1000_init()'s error. Needs mm_init(), events_init() and sched_init() first.
  */
 long net_start(unsigned int flags, const uint8_t *mac);
 
