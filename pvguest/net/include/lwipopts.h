@@ -39,8 +39,8 @@
 #define MEMP_NUM_TCP_PCB     8
 #define MEMP_NUM_SYS_TIMEOUT 16
 #define TCP_MSS              1460
-#define TCP_WND              (8 * TCP_MSS)
-#define TCP_SND_BUF          (8 * TCP_MSS)
+#define TCP_WND              (32 * TCP_MSS)
+#define TCP_SND_BUF          (32 * TCP_MSS)
 #define TCP_SND_QUEUELEN     (4 * TCP_SND_BUF / TCP_MSS)
 #define MEMP_NUM_TCP_SEG     TCP_SND_QUEUELEN
 #define ARP_TABLE_SIZE       16
