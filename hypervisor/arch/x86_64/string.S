@@ -1,6 +1,10 @@
 /*
- * memcpy and memset for the hypervisor with REP MOVSB / REP STOSB (Intel SDM Vol 1 §7.3.9.3:
- * fast-string operation), which also run many times faster than a loop under QEMU's TCG.
+ * memcpy and memset for the hypervisor with REP MOVSQ / REP STOSQ, then REP MOVSB / REP STOSB
+ * for the last n % 8 bytes (Intel SDM Vol 1 §7.3.9.3: fast-string operation). Both run many
+ * times faster than a loop under QEMU's TCG, and the quadword forms about eight times faster
+ * than the byte forms there: TCG executes a REP string instruction one element per iteration,
+ * so scrubbing a freed 4 KiB frame is 512 iterations instead of 4096 (issue 13, scaling: a
+ * guest's teardown scrubs all its memory while every other domain waits).
  * They override the portable word-loop versions in lib/string.c (weak there), which the host
  * unit tests keep testing.
  */
@@ -13,6 +17,10 @@
 memcpy:
     mov     %rdi, %rax
     mov     %rdx, %rcx
+    shr     $3, %rcx
+    rep movsq
+    mov     %edx, %ecx
+    and     $7, %ecx
     rep movsb
     ret
     .size   memcpy, . - memcpy
@@ -22,8 +30,14 @@ memcpy:
     .type   memset, @function
 memset:
     mov     %rdi, %r9
-    mov     %esi, %eax
+    movzbl  %sil, %eax
+    movabs  $0x0101010101010101, %r8
+    imul    %r8, %rax               /* the byte in all eight */
     mov     %rdx, %rcx
+    shr     $3, %rcx
+    rep stosq
+    mov     %edx, %ecx
+    and     $7, %ecx
     rep stosb
     mov     %r9, %rax
     ret
