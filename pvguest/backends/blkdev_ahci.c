@@ -76,7 +76,17 @@ static int ahci_blk_submit(struct blkdev *dev, enum blkdev_op op, uint64_t secto
     return 0;
 }
 
-static const struct blkdev_ops ahci_blk_ops = {.submit = ahci_blk_submit};
+/* One doorbell for a batch of submits (ahci_plug). */
+static void ahci_blk_plug(struct blkdev *dev, bool on)
+{
+    (void)dev;
+    if (on)
+        ahci_plug();
+    else
+        ahci_unplug();
+}
+
+static const struct blkdev_ops ahci_blk_ops = {.submit = ahci_blk_submit, .plug = ahci_blk_plug};
 
 struct blkdev *blkdev_ahci_create(unsigned int index)
 {

@@ -223,6 +223,7 @@ static struct {
     uint32_t queued;   /* those among them that are NCQ commands (PxSACT set) */
     unsigned int tags; /* NCQ tags usable: min(slots, the device's queue depth); 0 = none */
     struct ahci_request *queue_head, *queue_tail; /* waiting for a slot */
+    unsigned int plugged; /* ahci_plug() depth: ahci_submit() only queues while > 0 */
     bool recovering;
     int pirq;
     evtchn_port_t evtchn;
@@ -427,6 +428,7 @@ static void issue_queued(void)
         if (sact)
             px_wr(PX_SACT, sact);
         px_wr(PX_CI, bits);
+        ahci_stats.doorbells++;
         if (popcount32(hba.issued) > ahci_stats.max_in_flight)
             ahci_stats.max_in_flight = popcount32(hba.issued);
     }
@@ -709,6 +711,16 @@ static void ahci_event(evtchn_port_t port, struct pt_regs *regs, void *data)
 
 /* ---- API ---- */
 
+/* Issue what is queued; make sure the service thread watches the deadlines of what is issued. */
+static void issue_and_watch(void)
+{
+    issue_queued();
+    /* The service thread sleeps until the earliest deadline; a new command's is later than
+       any it already has, so it needs waking only when it sleeps without one. */
+    if (hba.issued && !hba.service_deadline)
+        wake_up(&hba.service_wq);
+}
+
 long ahci_submit(struct ahci_request *req)
 {
     uint64_t bytes = 0;
@@ -755,12 +767,20 @@ long ahci_submit(struct ahci_request *req)
     else
         hba.queue_head = req;
     hba.queue_tail = req;
-    issue_queued();
-    /* The service thread sleeps until the earliest deadline; a new command's is later than
-       any it already has, so it needs waking only when it sleeps without one. */
-    if (hba.issued && !hba.service_deadline)
-        wake_up(&hba.service_wq);
+    if (!hba.plugged)
+        issue_and_watch();
     return 0;
+}
+
+void ahci_plug(void)
+{
+    hba.plugged++;
+}
+
+void ahci_unplug(void)
+{
+    if (hba.plugged && --hba.plugged == 0)
+        issue_and_watch();
 }
 
 struct sync_wait {

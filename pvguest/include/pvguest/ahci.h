@@ -112,6 +112,7 @@ struct ahci_stats {
     unsigned long comresets;     /* COMRESETs among them (§10.4.2) */
     unsigned long retried;       /* commands re-issued after another's error */
     unsigned long max_in_flight; /* most commands issued at once */
+    unsigned long doorbells;     /* PxCI writes that issued commands (ahci_plug batches them) */
 };
 
 /** The counters (read-only for callers). */
@@ -143,6 +144,18 @@ const struct ahci_info *ahci_info(void);
  * sectors beyond the disk) or -XEN_ENODEV before ahci_init(); `done` is not called then.
  */
 long ahci_submit(struct ahci_request *req);
+
+/**
+ * Hold back the doorbell: between ahci_plug() and the matching ahci_unplug(), ahci_submit()
+ * only queues, and ahci_unplug() issues everything queued into the free slots with one
+ * PxSACT/PxCI write (AHCI §3.3.13, §3.3.14), as Linux's blk_start_plug()/blk_finish_plug()
+ * do for a batch. Under QEMU every doorbell is a trap into the device model, which takes
+ * QEMU's global lock and can wait there for as long as the I/O completions hold it (issue 13,
+ * "Scaling": 25-700 µs a write), so one per batch instead of one per request. Plugs nest;
+ * a plugged caller must not sleep before it unplugs.
+ */
+void ahci_plug(void);
+void ahci_unplug(void);
 
 /**
  * Submit and wait (the calling thread sleeps on a wait queue). Returns the request's status

@@ -39,6 +39,13 @@ struct blkdev_ops {
     int (*submit)(struct blkdev *dev, enum blkdev_op op, uint64_t sector, uint64_t nr_sectors,
                   const struct blkdev_seg *segs, unsigned int nr_segs, blkdev_done_t done,
                   void *arg);
+    /**
+     * Optional (NULL: nothing to do). plug(dev, true) before a batch of submits and
+     * plug(dev, false) after it: the driver may hold the batch's commands back and start them
+     * together (the AHCI driver rings its doorbell once; ahci.h, ahci_plug). The caller does
+     * not sleep in between.
+     */
+    void (*plug)(struct blkdev *dev, bool on);
 };
 
 /** One disk. */
