@@ -14,12 +14,19 @@ check "$elf exists (make guest)" test -f "$elf"
 
 run_mica --timeout 60 --append "console=com1 domu_copies=1" "$elf failsafe"
 expect_status 0
-expect_line '(d0) probe_gdt: %ds = 0x000b, yielding'
 expect_line '(d0) probe_gdt: failsafe callback: ds 0x000b es 0x0000 fs 0x0000 gs 0x0000, %ds now 0x0000'
 expect_line '(d1) probe_gdt: domU: set_gdt([frame 0], 512) = 0'
 expect_line '(d1) probe_gdt: domU: %ds = 0x000b after 20 yields'
 expect_line 'mica: d1 shut down: poweroff'
-expect_order '(d0) probe_gdt: %ds = 0x000b, yielding' '(d0) probe_gdt: failsafe callback'
+# The callback comes at the first switch back to dom0: after its own yield, or earlier if
+# the timer preempted it between update_descriptor and its "yielding" line (seen under host
+# load), in which case that line never prints (the callback ends the probe).
+if grep -qF '(d0) probe_gdt: %ds = 0x000b, yielding' "$LOG"; then
+    expect_order '(d0) probe_gdt: %ds = 0x000b, yielding' '(d0) probe_gdt: failsafe callback'
+else
+    expect_order '(d0) probe_gdt: update_descriptor(data DPL 3 not present at [1]' \
+        '(d0) probe_gdt: failsafe callback'
+fi
 expect_line '(d0) probe: done'
 expect_line 'mica: power off (clean)'
 expect_no_line 'failsafe callback not reached'
