@@ -36,7 +36,8 @@
 #define FIRST_REF  2048 /* below: blkfront's (gnttab.h) */
 #define NR_REFS    GNTTAB_GUEST_ENTRIES
 #define SLOTS      NETFRONT_RING_SLOTS
-#define NOT_DONE   2 /* a raw request's status before its response */
+#define NOT_DONE   2  /* a raw request's status before its response */
+#define RX_BUDGET  64 /* RX responses per rx_poll: then the re-posted buffers are pushed */
 
 struct netfront {
     struct netif_tx_frontend tx;
@@ -137,13 +138,19 @@ static int tx_reclaim(struct netfront *nf)
     return rc < 0 ? rc : n;
 }
 
-/* Consume RX responses, hand on complete frames, re-post. Returns the count or an error. */
+/*
+ * Consume up to RX_BUDGET RX responses, hand on complete frames, re-post the buffers, push
+ * them. Returns the count or an error. The budget matters: the callback's transmits wake the
+ * driver domain, which delivers more frames before this loop ends, so an unbounded loop can
+ * run on while every buffer it re-posted stays unpushed, invisible to netback, until netback
+ * has none left and drops frames (TCP then waits for a retransmission time-out).
+ */
 static int rx_poll(struct netfront *nf)
 {
     struct netif_rx_response rsp = {0};
-    int rc, n = 0;
+    int rc = 0, n = 0;
 
-    while ((rc = netif_rx_front_get_response(&nf->rx, &rsp)) > 0) {
+    while (n < RX_BUDGET && (rc = netif_rx_front_get_response(&nf->rx, &rsp)) > 0) {
         n++;
         if (rsp.id >= SLOTS || !nf->rx_posted[rsp.id]) {
             nf->info.rx_errors++;
@@ -188,6 +195,8 @@ static void netfront_thread(void *arg)
             printf("pvguest: netfront: ring protocol error (rx %d, tx %d): stopped\n", rx, tx);
             return;
         }
+        if (rx >= RX_BUDGET)
+            thread_yield(); /* lwIP's timers and the other threads get their turn */
         if (rx > 0 || tx > 0)
             continue;
         if (netif_rx_front_final_check(&nf->rx) != 0 || netif_tx_front_final_check(&nf->tx) != 0)
