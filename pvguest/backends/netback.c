@@ -36,6 +36,8 @@
 #define MAX_VIFS    8
 #define TX_BUDGET   64 /* packets per pass before other threads run */
 #define FRAME_PAGES 17 /* 64 KiB + one page: a packet's private copy */
+#define FRAME_BYTES (FRAME_PAGES * PAGE_BYTES)
+#define TX_BATCH    16 /* TX packets copied by one GNTTABOP_copy (tx_flush) */
 #define MAX_COPIES  64 /* copy ops per packet: 18 slots or 16 RX buffers, each split in two */
 #define RX_STASH    NET_RX_RING_SIZE
 
@@ -53,6 +55,10 @@ struct vif {
     volatile struct netif_control *control;
     uint8_t *frame;                          /* FRAME_PAGES private pages, contiguous */
     struct netif_tx_packet pkt;              /* the packet being assembled */
+    struct netif_tx_packet batch[TX_BATCH];  /* complete packets waiting for tx_flush */
+    uint32_t batch_at[TX_BATCH];             /* where each goes in frame */
+    unsigned int nr_batch, batch_ops;        /* packets and copy ops so far */
+    uint32_t batch_bytes;                    /* frame bytes they take */
     struct netif_rx_request stash[RX_STASH]; /* posted RX buffers taken off the ring */
     unsigned int stash_head, stash_count;
     bool rx_unpushed; /* RX responses posted, not yet pushed (rx_flush) */
@@ -262,46 +268,111 @@ static void rx_flush(struct vif *v)
 
 /* ---- TX: the frontend's packets to the bridge. ---- */
 
-/* Answer every slot of the packet with @status. */
-static void tx_answer(struct vif *v, int16_t status)
+/* Answer every slot of packet @p with @status. */
+static void tx_answer(struct vif *v, const struct netif_tx_packet *p, int16_t status)
 {
-    for (unsigned int i = 0; i < v->pkt.nr_slots; i++) {
-        struct netif_tx_response rsp = {.id = v->pkt.ids[i], .status = status};
+    for (unsigned int i = 0; i < p->nr_slots; i++) {
+        struct netif_tx_response rsp = {.id = p->ids[i], .status = status};
 
         netif_tx_back_post_response(&v->tx, &rsp);
     }
 }
 
-/* A complete packet in v->pkt: copy, forward, answer. */
-static void tx_packet(struct vif *v)
+/* Copy ops add_copies() makes for packet @p placed at @at in v->frame (one per page piece). */
+static unsigned int tx_ops(const struct netif_tx_packet *p, uint32_t at)
+{
+    unsigned int ops = 0;
+
+    for (unsigned int i = 0; i < p->nr_slots; i++) {
+        if (p->seg[i].len)
+            ops += (at + p->seg[i].len - 1) / PAGE_BYTES - at / PAGE_BYTES + 1;
+        at += p->seg[i].len;
+    }
+    return ops;
+}
+
+/*
+ * Copy every batched packet out of the frontend's grants with one GNTTABOP_copy (each op has
+ * its own status: a bad grant fails only its packet), answer each packet's slots, then hand
+ * the good ones to the bridge. One hypercall for up to TX_BATCH packets instead of one each.
+ */
+static void tx_flush(struct vif *v)
+{
+    int n = 0, first[TX_BATCH], end[TX_BATCH];
+    bool ok[TX_BATCH], copied;
+
+    if (!v->nr_batch)
+        return;
+    for (unsigned int b = 0; b < v->nr_batch; b++) {
+        const struct netif_tx_packet *p = &v->batch[b];
+        uint32_t at = v->batch_at[b];
+
+        first[b] = n;
+        for (unsigned int i = 0; i < p->nr_slots && n >= 0; i++) {
+            n = add_copies(n, false, v->front, p->seg[i].gref, p->seg[i].offset, v->frame + at,
+                           p->seg[i].len);
+            at += p->seg[i].len;
+        }
+        end[b] = n;
+    }
+    /* tx_add keeps the ops within MAX_COPIES; n < 0 cannot happen, but fail safe. */
+    copied = n >= 0 && (n == 0 || gnttab_op(GNTTABOP_copy, copies, (unsigned int)n) == 0);
+    v->st.tx_copy_calls++;
+    /* Every status first: the bridge may reuse copies[] (another vif's netback_xmit). */
+    for (unsigned int b = 0; b < v->nr_batch; b++) {
+        ok[b] = copied && end[b] >= 0;
+        for (int i = first[b]; ok[b] && i < end[b]; i++)
+            ok[b] = copies[i].status == GNTST_okay;
+        if (!ok[b]) {
+            v->st.tx_errors++;
+            v->st.tx_bad_grants++;
+        }
+        /* Answer first: the bridge may take a while, and the slots are free already. */
+        tx_answer(v, &v->batch[b], ok[b] ? NETIF_RSP_OKAY : NETIF_RSP_ERROR);
+    }
+    for (unsigned int b = 0; b < v->nr_batch; b++) {
+        if (!ok[b])
+            continue;
+        v->st.tx_packets++;
+        v->st.tx_bytes += v->batch[b].len;
+        bridge_input(v->bridge_port, v->frame + v->batch_at[b], v->batch[b].len);
+    }
+    v->nr_batch = 0;
+    v->batch_ops = 0;
+    v->batch_bytes = 0;
+}
+
+/* A complete packet in v->pkt: a malformed one is answered at once (after the batch before
+   it, so responses keep the requests' order), a good one joins the batch. */
+static void tx_add(struct vif *v)
 {
     struct netif_tx_packet *p = &v->pkt;
-    int n = 0;
-    uint32_t at = 0;
+    unsigned int ops;
+    uint32_t at;
 
     v->st.tx_slots += p->nr_slots;
     if (p->error != NETIF_CHECK_OK) {
+        tx_flush(v);
         v->st.tx_errors++;
         v->st.tx_malformed[p->error]++;
-        tx_answer(v, NETIF_RSP_ERROR);
+        tx_answer(v, p, NETIF_RSP_ERROR);
         return;
     }
-    for (unsigned int i = 0; i < p->nr_slots && n >= 0; i++) {
-        n = add_copies(n, false, v->front, p->seg[i].gref, p->seg[i].offset, v->frame + at,
-                       p->seg[i].len);
-        at += p->seg[i].len;
+    /* A good packet is at most 64 KiB in at most NETIF_CHECK_MAX_SLOTS slots: alone, it
+       always fits (FRAME_BYTES, MAX_COPIES). */
+    at = v->batch_bytes;
+    if (p->len <= PAGE_BYTES && at % PAGE_BYTES + p->len > PAGE_BYTES)
+        at = (at + PAGE_BYTES - 1) & ~(PAGE_BYTES - 1); /* one copy op, not two */
+    ops = tx_ops(p, at);
+    if (v->nr_batch == TX_BATCH || at + p->len > FRAME_BYTES || v->batch_ops + ops > MAX_COPIES) {
+        tx_flush(v);
+        at = 0;
+        ops = tx_ops(p, 0);
     }
-    if (!run_copies(n)) {
-        v->st.tx_errors++;
-        v->st.tx_bad_grants++;
-        tx_answer(v, NETIF_RSP_ERROR);
-        return;
-    }
-    /* Answer first: the bridge may take a while, and the slots are free already. */
-    tx_answer(v, NETIF_RSP_OKAY);
-    v->st.tx_packets++;
-    v->st.tx_bytes += p->len;
-    bridge_input(v->bridge_port, v->frame, p->len);
+    v->batch[v->nr_batch] = *p;
+    v->batch_at[v->nr_batch++] = at;
+    v->batch_bytes = at + p->len;
+    v->batch_ops += ops;
 }
 
 /* One TX pass. Returns true if there may be more to do now. */
@@ -317,11 +388,12 @@ static bool tx_serve(struct vif *v)
         if (rc <= 0)
             break;
         if (netif_tx_packet_add(&v->pkt, &req)) {
-            tx_packet(v);
+            tx_add(v);
             netif_tx_packet_init(&v->pkt);
             packets++;
         }
     }
+    tx_flush(v);
     if (rc < 0)
         stop(v, rc, "TX");
     notify(v, netif_tx_back_push(&v->tx));
@@ -503,11 +575,12 @@ int netback_wait_closed(uint64_t deadline_ns)
         printf("pvguest: netback: %s: d%u %s: tx packets %lu (slots %lu, bytes %lu), tx errors "
                "%lu (bad grants %lu; %s); rx packets %lu (slots %lu, bytes %lu), rx dropped: no "
                "buffers %lu, bad grants %lu, too long %lu; events %lu, notifications %lu, "
-               "rx pushes %lu, yields %lu, ring error %d\n",
+               "rx pushes %lu, yields %lu, tx copy calls %lu, ring error %d\n",
                vifs[i]->name, vifs[i]->front, vifs[i]->closed ? "closed" : "STILL OPEN",
                s->tx_packets, s->tx_slots, s->tx_bytes, s->tx_errors, s->tx_bad_grants, kinds,
                s->rx_packets, s->rx_slots, s->rx_bytes, s->rx_no_buffers, s->rx_bad_grants,
-               s->rx_too_long, s->events, s->notifies, s->rx_flushes, s->yields, s->ring_error);
+               s->rx_too_long, s->events, s->notifies, s->rx_flushes, s->yields, s->tx_copy_calls,
+               s->ring_error);
     }
     bridge_report();
     return open;

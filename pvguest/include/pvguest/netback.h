@@ -30,9 +30,10 @@ struct netback_stats {
     unsigned long rx_bad_grants;                       /* RX slots answered error: copy failed */
     unsigned long rx_too_long;                         /* frames over 64 KiB (never delivered) */
     unsigned long events, notifies;
-    unsigned long rx_flushes; /* RX pushes: one per burst of frames handed to the vif */
-    unsigned long yields;     /* TX passes that hit the budget */
-    int ring_error;           /* a ring protocol error (vif stopped), or 0 */
+    unsigned long rx_flushes;    /* RX pushes: one per burst of frames handed to the vif */
+    unsigned long yields;        /* TX passes that hit the budget */
+    unsigned long tx_copy_calls; /* GNTTABOP_copy calls for TX: one per batch of packets */
+    int ring_error;              /* a ring protocol error (vif stopped), or 0 */
 };
 
 /**
