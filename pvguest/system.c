@@ -47,19 +47,12 @@
 #define UDP_ECHO_PORT   7
 #define HTTP_PORT       80
 
-/* Set an address from `ip=` or wait for DHCP; the address as text into @addr (16 bytes). */
-static const char *configure_address(char *addr)
+/* The boot argument `ip=` (a fixed address), or NULL (DHCP). */
+static const char *ip_arg(void)
 {
-    char ip[16]; /* "255.255.255.255" */
+    static char ip[16]; /* "255.255.255.255" */
 
-    if (cmdline_get("ip", ip, sizeof(ip)) > 0) {
-        if (net_set_static(ip)) {
-            memcpy(addr, ip, sizeof(ip));
-            return "fixed";
-        }
-        printf("pvguest: ip=%s is not an IPv4 address; using DHCP\n", ip);
-    }
-    return net_wait_address(DHCP_TIMEOUT_MS, addr) ? "DHCP" : "fallback";
+    return cmdline_get("ip", ip, sizeof(ip)) > 0 ? ip : NULL;
 }
 
 int system_driver_run(void)
@@ -79,10 +72,10 @@ int system_driver_run(void)
     if (vbds < 0)
         printf("pvguest: driver: blkback_start failed: %d\n", vbds);
 
-    char ip[16];
     /* With a fixed address, no DHCP lease: QEMU's server gives its first lease (10.0.2.15,
        where `--hostfwd tcp::PORT-:80` points) to the guest. */
-    int rc = netback_net_start(cmdline_get("ip", ip, sizeof(ip)) > 0 ? NET_NO_DHCP : 0);
+    const char *ip = ip_arg();
+    int rc = netback_net_start(ip ? NET_NO_DHCP : 0);
     if (rc < 0) {
         printf("pvguest: driver: no network (e1000 and bridge: %d): its vifs will not connect\n",
                rc);
@@ -95,7 +88,7 @@ int system_driver_run(void)
             sleep_ns(NSEC_PER_MSEC);
         printf("pvguest: driver: e1000 link %s after %llu ms\n", e1000_link_up() ? "up" : "DOWN",
                (unsigned long long)((system_time_ns() - t0) / NSEC_PER_MSEC));
-        const char *how = configure_address(addr);
+        const char *how = net_configure_address(ip, DHCP_TIMEOUT_MS, addr);
         vifs = netback_start();
         if (vifs < 0)
             printf("pvguest: driver: netback_start failed: %d\n", vifs);
@@ -145,7 +138,7 @@ static struct ext2_fs *mount_root(struct blkfront *bf, char *why, size_t why_siz
 static void start_services(struct shell_env *env, bool after_prompt)
 {
     char addr[16] = "none";
-    const char *how = configure_address(addr);
+    const char *how = net_configure_address(ip_arg(), DHCP_TIMEOUT_MS, addr);
     long echo = net_echo_start(UDP_ECHO_PORT);
     long http = env->fs ? httpd_start(env->fs, HTTP_PORT) : -XEN_ENOENT;
 

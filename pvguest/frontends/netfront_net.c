@@ -1,16 +1,13 @@
 /*
  * netfront_net.c — lwIP (pvguest/net.h) over netfront in a guest (issue 11): net_start
- * without the e1000, lwIP's output hook transmits through netfront_xmit(), netfront's frames
+ * without the e1000, lwIP's output hook transmits through netfront_try_xmit(), netfront's frames
  * go to net_input(). test=netfront-net: an address by DHCP, or `ip=A.B.C.D` (a fixed one on
  * QEMU's 10.0.2.0/24, gateway 10.0.2.2), and lwIP's UDP echo service on port 7 until a
  * datagram "quit".
  */
 #include <stdio.h>
 #include <stdlib.h>
-
-#include <lwip/dhcp.h>
-#include <lwip/ip4_addr.h>
-#include <lwip/netif.h>
+#include <string.h>
 
 #include <pvguest/cmdline.h>
 #include <pvguest/net.h>
@@ -64,22 +61,14 @@ int netfront_net_selftest(void)
 {
     struct netfront *nf = netfront_net_start();
     char ip[20], addr[16];
-    ip4_addr_t a, m, g;
-    bool dhcp = false;
 
     if (!nf) {
         printf("pvguest: test netfront-net: FAILED\n");
         return 1;
     }
-    if (cmdline_get("ip", ip, sizeof(ip)) > 0 && ip4addr_aton(ip, &a)) {
-        dhcp_stop(netif_default);
-        IP4_ADDR(&m, 255, 255, 255, 0);
-        IP4_ADDR(&g, 10, 0, 2, 2);
-        netif_set_addr(netif_default, &a, &m, &g);
-        ip4addr_ntoa_r(&a, addr, sizeof(addr));
-    } else {
-        dhcp = net_wait_address(10000, addr);
-    }
+    const char *how =
+        net_configure_address(cmdline_get("ip", ip, sizeof(ip)) > 0 ? ip : NULL, 10000, addr);
+    bool dhcp = strcmp(how, "DHCP") == 0;
     printf("pvguest: test netfront-net: lwIP on netfront at %s (%s), echo on UDP port 7: %ld\n",
            addr, dhcp ? "DHCP" : "fixed", net_echo_start(7));
     uint64_t deadline = system_time_ns() + 300000000000ULL;

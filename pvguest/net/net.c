@@ -172,15 +172,8 @@ bool net_wait_address(unsigned int timeout_ms, char *buf)
 
     while (!(dhcp = dhcp_supplied_address(&net.netif)) && system_time_ns() < deadline)
         sleep_ns(20 * NSEC_PER_MSEC);
-    if (!dhcp) {
-        ip4_addr_t a, m, g;
-
-        dhcp_stop(&net.netif);
-        IP4_ADDR(&a, 10, 0, 2, 15);
-        IP4_ADDR(&m, 255, 255, 255, 0);
-        IP4_ADDR(&g, 10, 0, 2, 2);
-        netif_set_addr(&net.netif, &a, &m, &g);
-    }
+    if (!dhcp)
+        net_set_static("10.0.2.15");
     ip4addr_ntoa_r(netif_ip4_addr(&net.netif), buf, 16);
     return dhcp;
 }
@@ -196,6 +189,20 @@ bool net_set_static(const char *text)
     IP4_ADDR(&g, 10, 0, 2, 2);
     netif_set_addr(&net.netif, &a, &m, &g);
     return true;
+}
+
+const char *net_configure_address(const char *ip, unsigned int dhcp_timeout_ms, char *buf)
+{
+    if (ip) {
+        if (net_set_static(ip)) {
+            ip4addr_ntoa_r(netif_ip4_addr(&net.netif), buf, 16);
+            return "fixed";
+        }
+        printf("pvguest: ip=%s is not an IPv4 address; using DHCP\n", ip);
+        if (!netif_dhcp_data(&net.netif)) /* net_start was told NET_NO_DHCP */
+            dhcp_start(&net.netif);
+    }
+    return net_wait_address(dhcp_timeout_ms, buf) ? "DHCP" : "fallback";
 }
 
 /* RFC 862: send every datagram back; "quit" also ends the test's service loop. */

@@ -69,6 +69,14 @@ bool net_wait_address(unsigned int timeout_ms, char *buf);
  */
 bool net_set_static(const char *text);
 
+/**
+ * The address from @ip (dotted IPv4: net_set_static), or, if @ip is NULL or not an address
+ * (said on the console), from DHCP within @dhcp_timeout_ms (net_wait_address, with its
+ * fallback; DHCP is started if net_start was told NET_NO_DHCP). The address as text into
+ * @buf (at least 16 bytes). Returns how it was set: "fixed", "DHCP" or "fallback".
+ */
+const char *net_configure_address(const char *ip, unsigned int dhcp_timeout_ms, char *buf);
+
 /** Hand one received Ethernet frame (14..1514 bytes, no CRC) to lwIP; the frame is copied. */
 void net_input(const void *frame, size_t len);
 
