@@ -9,26 +9,36 @@
 #include <pvguest/devtree.h>
 #include <pvguest/sched.h>
 
+/*
+ * Entry @i of the boot module's list (xen.h SIF_MULTIBOOT_MOD: struct xen_multiboot_mod_list
+ * at the module's start, addresses relative to it; the builder puts the tree first, the initrd
+ * second), checked against the module's length. NULL if there is no such list or entry, or
+ * the module is in PFNs of its own (SIF_MOD_START_PFN: not mapped; a tree is never that large).
+ */
+static const uint8_t *module_entry(unsigned int i, size_t *len)
+{
+    const uint8_t *mod = (const uint8_t *)start_info->mod_start;
+    size_t mod_len = start_info->mod_len;
+    const struct xen_multiboot_mod_list *list = (const void *)mod;
+
+    if (!mod || !(start_info->flags & SIF_MULTIBOOT_MOD) ||
+        (start_info->flags & SIF_MOD_START_PFN) || mod_len < (i + 1) * sizeof(*list) ||
+        list[i].mod_start == 0 || list[i].mod_end < list[i].mod_start || list[i].mod_end >= mod_len)
+        return NULL;
+    *len = list[i].mod_end - list[i].mod_start + 1;
+    return mod + list[i].mod_start;
+}
+
 const void *devtree_get(size_t *len)
 {
     const uint8_t *mod = (const uint8_t *)start_info->mod_start;
     size_t mod_len = start_info->mod_len;
 
-    /* A module in PFNs of its own (SIF_MOD_START_PFN) is not mapped: a tree is never that
-       large. */
-    if (!mod || !mod_len || (start_info->flags & SIF_MOD_START_PFN))
+    if (start_info->flags & SIF_MULTIBOOT_MOD)
+        mod = module_entry(0, &mod_len);
+    else if (start_info->flags & SIF_MOD_START_PFN)
         return NULL;
-    if (start_info->flags & SIF_MULTIBOOT_MOD) {
-        /* xen.h: a list of xen_multiboot_mod_list at the start, addresses relative to it;
-           the builder puts the tree first. */
-        const struct xen_multiboot_mod_list *list = (const void *)mod;
-        if (mod_len < sizeof(*list) || list[0].mod_start == 0 ||
-            list[0].mod_end < list[0].mod_start || list[0].mod_end >= mod_len)
-            return NULL;
-        mod_len = list[0].mod_end - list[0].mod_start + 1;
-        mod += list[0].mod_start;
-    }
-    if (mod_len < sizeof(struct fdt_header) || fdt_magic(mod) != FDT_MAGIC ||
+    if (!mod || mod_len < sizeof(struct fdt_header) || fdt_magic(mod) != FDT_MAGIC ||
         fdt_totalsize(mod) > mod_len)
         return NULL;
     *len = fdt_totalsize(mod);
@@ -37,18 +47,7 @@ const void *devtree_get(size_t *len)
 
 const void *devtree_initrd(size_t *len)
 {
-    const uint8_t *mod = (const uint8_t *)start_info->mod_start;
-    size_t mod_len = start_info->mod_len;
-    const struct xen_multiboot_mod_list *list = (const void *)mod;
-
-    /* Entries are checked against the module's length: the builder is trusted less than
-       libfdt's checks would trust a tree. */
-    if (!mod || !(start_info->flags & SIF_MULTIBOOT_MOD) ||
-        (start_info->flags & SIF_MOD_START_PFN) || mod_len < 2 * sizeof(*list) ||
-        list[1].mod_start == 0 || list[1].mod_end < list[1].mod_start || list[1].mod_end >= mod_len)
-        return NULL;
-    *len = list[1].mod_end - list[1].mod_start + 1;
-    return mod + list[1].mod_start;
+    return module_entry(1, len);
 }
 
 /* A one- or two-cell property of @node, or ~0UL. */
